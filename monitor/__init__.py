@@ -1,0 +1,1 @@
+"""Health checks, alert routing and run history."""

@@ -1,0 +1,1 @@
+"""Roundtrip: the CLI and settings that tie the stages of the round trip together."""

@@ -1,0 +1,211 @@
+"""The `roundtrip` command line: every stage of the round trip, one command each."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from roundtrip.errors import UserError
+from roundtrip.settings import SYSTEMS, Settings, SettingsError, load_settings
+from sandbox.state import DEFAULT_SCALE, DEFAULT_SEED, SCALES
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.ensure_object(dict).setdefault("settings", load_settings())
+
+
+class _RoundtripGroup(click.Group):
+    """Turns known user errors into one line on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (SettingsError, UserError) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_RoundtripGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="roundtrip")
+def cli() -> None:
+    """Roundtrip: a local-first marketing data platform.
+
+    \b
+    The round trip, one command per stage:
+      roundtrip load        extract every enabled system into the DuckDB warehouse (dlt)
+      roundtrip transform   build the customer and campaign views and lead scores (dbt)
+      roundtrip sync        push lead_score and friends back to the CRM and MAP
+      roundtrip health      run the health checks and alert by severity
+
+    Without credentials every system talks to the built-in sandbox: local stand-ins of
+    the vendor APIs serving a deterministic synthetic company (see `roundtrip sandbox`).
+
+    \b
+    Settings (environment variable, else roundtrip.toml, else the default):
+      ROUNDTRIP_<SYSTEM>_ENABLED   true|false               default true
+      ROUNDTRIP_<SYSTEM>_MODE      auto|sandbox|real        default auto: real when the
+                                   system's credentials are configured, else the sandbox
+      ROUNDTRIP_WAREHOUSE_DIR      warehouse folder          default ./warehouse
+      ROUNDTRIP_SANDBOX_DIR        sandbox state folder      default ./.sandbox
+      ROUNDTRIP_CONFIG             settings file             default ./roundtrip.toml
+    Systems: hubspot, salesforce, google_ads, meta_ads, linkedin_ads, ga4.
+    Credentials: dlt's .dlt/secrets.toml or SOURCES__<SYSTEM>__CREDENTIALS__<KEY>.
+    """
+
+
+@cli.command("settings")
+@click.pass_context
+def settings_command(ctx: click.Context) -> None:
+    """Show the resolved settings: each system's enabled flag and mode, and the paths."""
+    from rich.console import Console
+    from rich.table import Table
+
+    settings = _settings(ctx)
+    table = Table(title="Systems")
+    for column in ("system", "enabled", "mode", "requested", "credentials"):
+        table.add_column(column)
+    for s in settings.systems.values():
+        keys = ", ".join(sorted(s.credentials)) or "-"
+        table.add_row(s.name, str(s.enabled).lower(), s.mode, s.requested_mode, keys)
+    console = Console()
+    console.print(table)
+    console.print(f"warehouse: {settings.warehouse_dir}")
+    console.print(f"sandbox:   {settings.sandbox_dir}")
+
+
+# ----------------------------------------------------------------------------------- sandbox
+
+
+@cli.group()
+def sandbox() -> None:
+    """The sandbox: a synthetic B2B company behind local stand-ins of the vendor APIs.
+
+    \b
+    roundtrip sandbox reset --seed 42 --scale S   generate the world (S, M or L)
+    roundtrip sandbox advance --days 7             move the world's clock forward
+    roundtrip sandbox up | down | status           run the stand-in servers
+    roundtrip sandbox faults hubspot error_rate=0.3 inject faults per vendor
+
+    State lives in ROUNDTRIP_SANDBOX_DIR (default ./.sandbox); see sandbox/README.md.
+    """
+
+
+@sandbox.command("reset")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Random seed.")
+@click.option(
+    "--scale",
+    type=click.Choice(sorted(SCALES), case_sensitive=False),
+    default=DEFAULT_SCALE,
+    show_default=True,
+    help="S ≈ 10k people / 180 days, M ≈ 100k people, L ≈ 1M people.",
+)
+def sandbox_reset(seed: int, scale: str) -> None:
+    """Generate a fresh world (replaces any existing one; stops and restarts the servers)."""
+    from sandbox.control import reset
+
+    reset(seed=seed, scale=scale.upper(), echo=click.echo)
+
+
+@sandbox.command("advance")
+@click.option("--days", type=click.IntRange(min=1), default=1, show_default=True)
+def sandbox_advance(days: int) -> None:
+    """Move the world forward: new people and activity, updates, deletes, restated ad days."""
+    from sandbox.control import advance
+
+    advance(days=days, echo=click.echo)
+
+
+@sandbox.command("up")
+def sandbox_up() -> None:
+    """Start the stand-in servers in the background (generating the default world if none)."""
+    from sandbox.control import up
+
+    up(echo=click.echo)
+
+
+@sandbox.command("down")
+def sandbox_down() -> None:
+    """Stop the stand-in servers."""
+    from sandbox.control import down
+
+    down(echo=click.echo)
+
+
+@sandbox.command("status")
+def sandbox_status() -> None:
+    """Show the world (seed, scale, clock) and the servers' addresses."""
+    from sandbox.control import status
+
+    status(echo=click.echo)
+
+
+@sandbox.command("faults")
+@click.argument("vendor", type=click.Choice(SYSTEMS))
+@click.argument("assignments", nargs=-1)
+@click.option("--clear", is_flag=True, help="Remove every fault of this vendor.")
+def sandbox_faults(vendor: str, assignments: tuple[str, ...], clear: bool) -> None:
+    """Show or set a vendor's fault injection, e.g. `faults hubspot error_rate=0.3`.
+
+    \b
+    latency_ms=N            added latency per request
+    error_rate=F            share of requests answered with a 5xx (0..1)
+    burst_429=N             the next N requests get the vendor's 429 (or its rate-limit error)
+    retry_after=S           Retry-After seconds sent with injected 429s
+    rate_limit=N/S          enforce N requests per S seconds with the vendor's headers
+    token_ttl=S             access tokens issued from now on expire after S seconds
+    malformed_page=N        the Nth list page served is malformed JSON (once)
+    new_field=NAME          every record gains a new field NAME (schema drift)
+    retype_field=NAME       field NAME changes type (schema drift)
+    """
+    from sandbox.faults import update_faults
+
+    click.echo(update_faults(vendor, assignments, clear=clear))
+
+
+# ------------------------------------------------------------------------------ the stages
+
+
+def _not_built(stage: str, issue: int) -> None:
+    """Say plainly that a stage has no implementation yet (it lands with its own issue)."""
+    click.echo(f"roundtrip {stage}: nothing to run yet — this stage lands with issue #{issue}.")
+
+
+@cli.command("load")
+@click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
+@click.option("--full-refresh", is_flag=True, help="Drop incremental state and reload.")
+@click.pass_context
+def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> None:
+    """Extract and load SYSTEMS (default: every enabled system) into the warehouse."""
+    _not_built("load", 3)
+
+
+@cli.command("transform")
+@click.pass_context
+def transform(ctx: click.Context) -> None:
+    """Run `dbt build` on the working warehouse and publish the read-only copy."""
+    _not_built("transform", 4)
+
+
+@cli.command("sync")
+@click.argument("names", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Print the planned changes; write nothing.")
+@click.option("--full", is_flag=True, help="Ignore the sync state and re-send every row.")
+def sync(names: tuple[str, ...], dry_run: bool, full: bool) -> None:
+    """Push computed fields back to the CRM and MAP (reverse/syncs.yml)."""
+    _not_built("sync", 5)
+
+
+@cli.command("docs")
+def docs() -> None:
+    """Build the data dictionary, the integration map and the status page."""
+    _not_built("docs", 4)
+
+
+def main() -> None:
+    cli(prog_name="roundtrip")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

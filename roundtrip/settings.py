@@ -1,0 +1,179 @@
+"""Settings: which systems are enabled, whether each talks to the sandbox or the real vendor, paths.
+
+Resolution order for every setting: environment variable, then `roundtrip.toml` (or the file named
+by `ROUNDTRIP_CONFIG`), then the default. Credentials never live here: they come from dlt's
+`.dlt/secrets.toml` or environment variables (`SOURCES__<SYSTEM>__CREDENTIALS__<KEY>`), and a
+system in `auto` mode talks to the real vendor exactly when its required credentials are present.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+SYSTEMS: tuple[str, ...] = ("hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads", "ga4")
+MODES: tuple[str, ...] = ("auto", "sandbox", "real")
+
+Mode = Literal["sandbox", "real"]
+
+# The credential keys a system needs before `auto` mode switches it to the real vendor. Each inner
+# tuple is one accepted way to authenticate (e.g. a private-app token, or an OAuth refresh token).
+REQUIRED_CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "hubspot": (("access_token",), ("client_id", "client_secret", "refresh_token")),
+    "salesforce": (
+        ("instance_url", "client_id", "client_secret", "refresh_token"),
+        ("instance_url", "client_id", "client_secret"),
+        ("instance_url", "client_id", "username", "private_key"),
+    ),
+    "google_ads": (
+        ("developer_token", "client_id", "client_secret", "refresh_token", "customer_ids"),
+    ),
+    "meta_ads": (("access_token", "account_ids"),),
+    "linkedin_ads": (
+        ("access_token", "account_ids"),
+        ("client_id", "client_secret", "refresh_token", "account_ids"),
+    ),
+    "ga4": (("property_id", "client_id", "client_secret", "refresh_token"),),
+}
+CREDENTIAL_KEYS: tuple[str, ...] = tuple(
+    sorted({key for ways in REQUIRED_CREDENTIALS.values() for way in ways for key in way})
+)
+
+
+class SettingsError(ValueError):
+    """A setting has a value Roundtrip cannot use; the message names the setting and the fix."""
+
+
+@dataclass(frozen=True)
+class SystemSettings:
+    """How Roundtrip reaches one source system."""
+
+    name: str
+    enabled: bool
+    mode: Mode
+    requested_mode: str
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.mode == "sandbox"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything resolved once per command."""
+
+    project_dir: Path
+    warehouse_dir: Path
+    sandbox_dir: Path
+    systems: dict[str, SystemSettings]
+
+    def enabled_systems(self) -> list[SystemSettings]:
+        return [s for s in self.systems.values() if s.enabled]
+
+    @property
+    def all_sandbox(self) -> bool:
+        """True when every enabled system talks to the sandbox (then the sandbox clock rules)."""
+        return all(s.is_sandbox for s in self.enabled_systems())
+
+    def system(self, name: str) -> SystemSettings:
+        if name not in self.systems:
+            raise SettingsError(f"unknown system {name!r}; accepted: {', '.join(SYSTEMS)}")
+        return self.systems[name]
+
+
+def _parse_bool(value: object, setting: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{setting}={value!r} is not a boolean; accepted: true, false")
+
+
+def _read_config_file(project_dir: Path) -> tuple[dict, str]:
+    path = Path(os.environ.get("ROUNDTRIP_CONFIG", project_dir / "roundtrip.toml"))
+    if not path.exists():
+        if "ROUNDTRIP_CONFIG" in os.environ:
+            raise SettingsError(f"ROUNDTRIP_CONFIG={path} does not exist")
+        return {}, str(path)
+    try:
+        return tomllib.loads(path.read_text()), str(path)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _lookup_credentials(system: str) -> dict[str, str]:
+    """Read the credential keys dlt knows for a system (secrets.toml or environment variables)."""
+    import dlt  # deferred: dlt's import is slow and most commands need settings first
+
+    found: dict[str, str] = {}
+    for key in CREDENTIAL_KEYS:
+        value = dlt.secrets.get(f"sources.{system}.credentials.{key}")
+        if value not in (None, ""):
+            found[key] = value
+    return found
+
+
+def has_required_credentials(system: str, credentials: dict[str, str]) -> bool:
+    return any(all(k in credentials for k in way) for way in REQUIRED_CREDENTIALS[system])
+
+
+def _system_settings(system: str, file_config: dict, config_path: str) -> SystemSettings:
+    section = file_config.get("systems", {}).get(system, {})
+    unknown = set(section) - {"enabled", "mode"}
+    if unknown:
+        raise SettingsError(
+            f"{config_path}: [systems.{system}] has unknown key(s) {', '.join(sorted(unknown))}; "
+            "accepted: enabled, mode"
+        )
+    env_prefix = f"ROUNDTRIP_{system.upper()}_"
+    enabled_raw = os.environ.get(env_prefix + "ENABLED", section.get("enabled", True))
+    enabled_name = (
+        env_prefix + "ENABLED"
+        if env_prefix + "ENABLED" in os.environ
+        else f"systems.{system}.enabled"
+    )
+    enabled = _parse_bool(enabled_raw, enabled_name)
+    requested = str(os.environ.get(env_prefix + "MODE", section.get("mode", "auto"))).lower()
+    if requested not in MODES:
+        name = env_prefix + "MODE" if env_prefix + "MODE" in os.environ else f"systems.{system}.mode"
+        raise SettingsError(f"{name}={requested!r} is not a mode; accepted: {', '.join(MODES)}")
+    credentials = _lookup_credentials(system) if requested != "sandbox" else {}
+    complete = has_required_credentials(system, credentials)
+    if requested == "real" and enabled and not complete:
+        ways = " or ".join("+".join(way) for way in REQUIRED_CREDENTIALS[system])
+        raise SettingsError(
+            f"{system} is set to mode 'real' but its credentials are incomplete; set "
+            f"sources.{system}.credentials.<key> in .dlt/secrets.toml (or "
+            f"SOURCES__{system.upper()}__CREDENTIALS__<KEY>) with: {ways}"
+        )
+    mode: Mode = "real" if requested == "real" or (requested == "auto" and complete) else "sandbox"
+    return SystemSettings(system, enabled, mode, requested, credentials if mode == "real" else {})
+
+
+def load_settings(project_dir: Path | None = None) -> Settings:
+    """Resolve settings from the environment, `roundtrip.toml` and dlt secrets."""
+    project = Path(project_dir or os.getcwd()).resolve()
+    file_config, config_path = _read_config_file(project)
+    unknown_sections = set(file_config) - {"systems"}
+    if unknown_sections:
+        raise SettingsError(
+            f"{config_path}: unknown section(s) {', '.join(sorted(unknown_sections))}; "
+            "accepted: systems"
+        )
+    unknown_systems = set(file_config.get("systems", {})) - set(SYSTEMS)
+    if unknown_systems:
+        raise SettingsError(
+            f"{config_path}: unknown system(s) {', '.join(sorted(unknown_systems))}; "
+            f"accepted: {', '.join(SYSTEMS)}"
+        )
+    warehouse = Path(os.environ.get("ROUNDTRIP_WAREHOUSE_DIR", project / "warehouse"))
+    sandbox = Path(os.environ.get("ROUNDTRIP_SANDBOX_DIR", project / ".sandbox"))
+    systems = {s: _system_settings(s, file_config, config_path) for s in SYSTEMS}
+    return Settings(project, warehouse.resolve(), sandbox.resolve(), systems)
