@@ -1,0 +1,214 @@
+"""Turn pages of vendor records into typed pyarrow tables, with schema drift made visible.
+
+Each resource declares the columns it knows and their Arrow types (from the vendor's metadata:
+HubSpot property definitions, Salesforce describe, or the report's headers). A page becomes one
+Arrow table:
+
+- a field the declaration does not know appears as a new string column (drift: `new_column`);
+- a value that no longer converts to its column's type (the vendor retyped the field) is kept as
+  text in the variant column `<name>__v_text`, the way dlt names variants, and the typed column is
+  left null for that row (drift: `type_change`) — the load never fails on it;
+- a record that is not an object, or lacks its primary key, is a reject with the reason and the
+  raw payload, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+VARIANT_SUFFIX = "__v_text"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record or page that could not be loaded, kept with its reason and raw payload."""
+
+    resource: str
+    reason: str
+    payload: str
+    record_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DriftEvent:
+    """A change in the shape of the vendor's data noticed while loading."""
+
+    resource: str
+    column: str
+    kind: str  # new_column | type_change
+    detail: str
+
+
+@dataclass
+class PageConverter:
+    """Converts pages of flat records of one resource into Arrow tables of a stable schema."""
+
+    resource: str
+    columns: dict[str, pa.DataType]
+    primary_key: tuple[str, ...]
+    on_reject: Callable[[Reject], None]
+    on_drift: Callable[[DriftEvent], None]
+    _known_variants: set[str] = field(default_factory=set)
+
+    def convert(self, records: Iterable[Any]) -> pa.Table | None:
+        """Return the page as an Arrow table, or None when no record survived."""
+        rows = [r for r in records if self._valid(r)]
+        if not rows:
+            return None
+        self._learn_new_columns(rows)
+        arrays: dict[str, pa.Array] = {}
+        for name, arrow_type in self.columns.items():
+            values = [row.get(name) for row in rows]
+            typed, variant = self._convert_column(name, values, arrow_type)
+            arrays[name] = typed
+            if variant is not None or name in self._known_variants:
+                arrays[name + VARIANT_SUFFIX] = (
+                    variant if variant is not None else pa.nulls(len(rows), pa.string())
+                )
+        return pa.table(arrays)
+
+    def _valid(self, record: Any) -> bool:
+        if not isinstance(record, Mapping):
+            self.on_reject(
+                Reject(self.resource, "record is not a JSON object", _dump(record), None)
+            )
+            return False
+        missing = [k for k in self.primary_key if record.get(k) in (None, "")]
+        if missing:
+            self.on_reject(
+                Reject(
+                    self.resource,
+                    f"record lacks its primary key field(s) {', '.join(missing)}",
+                    _dump(record),
+                    None,
+                )
+            )
+            return False
+        return True
+
+    def _learn_new_columns(self, rows: list[Mapping[str, Any]]) -> None:
+        seen: dict[str, None] = {}
+        for row in rows:
+            for key in row:
+                if key not in self.columns and not key.endswith(VARIANT_SUFFIX):
+                    seen.setdefault(key)
+        for key in seen:
+            self.columns[key] = pa.string()
+            self.on_drift(
+                DriftEvent(
+                    self.resource, key, "new_column", "a field the vendor did not declare before"
+                )
+            )
+
+    def _convert_column(
+        self, name: str, values: list[Any], arrow_type: pa.DataType
+    ) -> tuple[pa.Array, pa.Array | None]:
+        if pa.types.is_string(arrow_type):
+            return pa.array([_as_text(v) for v in values], pa.string()), None
+        try:
+            return _to_arrow(values, arrow_type), None
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, OverflowError):
+            pass
+        typed: list[Any] = []
+        variant: list[str | None] = []
+        bad_example = None
+        for value in values:
+            try:
+                typed.append(_to_arrow([value], arrow_type)[0].as_py())
+                variant.append(None)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, OverflowError):
+                typed.append(None)
+                variant.append(_as_text(value))
+                bad_example = bad_example if bad_example is not None else value
+        if name not in self._known_variants:
+            self._known_variants.add(name)
+            self.on_drift(
+                DriftEvent(
+                    self.resource,
+                    name,
+                    "type_change",
+                    f"expected {arrow_type}, got {bad_example!r}; kept as text in "
+                    f"{name}{VARIANT_SUFFIX}",
+                )
+            )
+        return pa.array(typed, arrow_type), pa.array(variant, pa.string())
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return _dump(value)
+    return str(value)
+
+
+def _dump(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def _to_arrow(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    """Convert raw JSON values (often strings, as vendors send numbers) to `arrow_type`."""
+    cleaned = [None if v == "" else v for v in values]
+    if pa.types.is_timestamp(arrow_type):
+        return pa.array([_parse_timestamp(v) for v in cleaned], arrow_type)
+    if pa.types.is_boolean(arrow_type):
+        return pa.array([_parse_bool(v) for v in cleaned], arrow_type)
+    if all(v is None or isinstance(v, str) for v in cleaned):
+        text = pa.array(cleaned, pa.string())
+        if pa.types.is_integer(arrow_type):
+            # "12.0" from some vendors is still an integer
+            as_float = pc.cast(text, pa.float64())
+            if pc.all(pc.equal(pc.floor(as_float), as_float)).as_py() is False:
+                raise ValueError("fractional value in an integer column")
+            return pc.cast(as_float, arrow_type)
+        return pc.cast(text, arrow_type)
+    return pa.array(cleaned, arrow_type)
+
+
+def _parse_timestamp(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)  # epoch milliseconds
+    text = str(value)
+    if text.endswith("+0000"):  # Salesforce: 2026-01-02T03:04:05.000+0000
+        text = text[:-5] + "+00:00"
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _parse_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def batched_tables(tables: Iterable[pa.Table | None], min_rows: int = 20_000) -> Iterator[pa.Table]:
+    """Concatenate small page tables into batches of at least `min_rows` (memory stays bounded)."""
+    pending: list[pa.Table] = []
+    count = 0
+    for table in tables:
+        if table is None or table.num_rows == 0:
+            continue
+        pending.append(table)
+        count += table.num_rows
+        if count >= min_rows:
+            yield pa.concat_tables(pending, promote_options="default")
+            pending, count = [], 0
+    if pending:
+        yield pa.concat_tables(pending, promote_options="default")

@@ -1,0 +1,52 @@
+"""Where the warehouse lives: one folder is one self-contained deployment.
+
+| path (inside the warehouse folder) | what |
+|---|---|
+| `roundtrip.duckdb` | the published, read-only copy analysts, health checks and the reverse sync open |
+| `work/roundtrip.duckdb` | the working file; only the writer holding the lock opens it |
+| `work/writer.lock` | the cross-process writer lock shared by load and transform |
+| `work/dlt/` | dlt's pipeline working state (not the home folder) |
+| `queries/` | example analyses for analysts (plain SQL) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PUBLISHED_NAME = "roundtrip.duckdb"
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    root: Path
+
+    @classmethod
+    def from_env(cls, default: Path | None = None) -> WarehousePaths:
+        root = os.environ.get("ROUNDTRIP_WAREHOUSE_DIR") or default or Path("warehouse")
+        return cls(Path(root).resolve())
+
+    @property
+    def published(self) -> Path:
+        return self.root / PUBLISHED_NAME
+
+    @property
+    def work_dir(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def working(self) -> Path:
+        return self.work_dir / PUBLISHED_NAME
+
+    @property
+    def lock_file(self) -> Path:
+        return self.work_dir / "writer.lock"
+
+    @property
+    def dlt_dir(self) -> Path:
+        return self.work_dir / "dlt"
+
+    def ensure(self) -> WarehousePaths:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        return self
