@@ -46,9 +46,11 @@ def test_second_writer_times_out_with_a_clear_error(tmp_path: Path) -> None:
     lock_file = tmp_path / "writer.lock"
     holder = _hold(lock_file, 5.0)
     try:
-        with pytest.raises(WriterBusy, match=r"warehouse is busy: pid \d+ \(test holder\)"):
-            with writer_lock(lock_file, "second", timeout=0.5):
-                pass
+        with (
+            pytest.raises(WriterBusy, match=r"warehouse is busy: pid \d+ \(test holder\)"),
+            writer_lock(lock_file, "second", timeout=0.5),
+        ):
+            pass
     finally:
         holder.kill()
         holder.wait()

@@ -26,7 +26,10 @@ print(len(seen))
 
 def _write_version(paths: WarehousePaths, version: int) -> None:
     with duckdb.connect(str(paths.working)) as con:
-        con.execute("create or replace table t as select 1 as v, ? as version from range(?)", [version, 1000 * version])
+        con.execute(
+            "create or replace table t as select 1 as v, ? as version from range(?)",
+            [version, 1000 * version],
+        )
 
 
 def test_reader_holding_the_published_file_keeps_a_consistent_view(tmp_path: Path) -> None:
@@ -36,7 +39,9 @@ def test_reader_holding_the_published_file_keeps_a_consistent_view(tmp_path: Pat
     held = connect_published(paths)
     assert held.execute("select max(version) from t").fetchone() == (1,)
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(paths.published), "300"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", READER, str(paths.published), "300"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     for version in range(2, 12):
         _write_version(paths, version)
