@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -177,8 +178,34 @@ def _not_built(stage: str, issue: int) -> None:
 @click.option("--full-refresh", is_flag=True, help="Drop incremental state and reload.")
 @click.pass_context
 def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> None:
-    """Extract and load SYSTEMS (default: every enabled system) into the warehouse."""
-    _not_built("load", 3)
+    """Extract and load SYSTEMS (default: every enabled system) into the warehouse.
+
+    Each system lands in its own `raw_<system>` schema of the working warehouse, incrementally
+    (the vendor's modified-timestamp cursor; ad metrics re-read their last 7 days). Systems in
+    sandbox mode start the sandbox stand-ins for the duration of the load. On success the
+    read-only copy (warehouse/roundtrip.duckdb) is published. Exit code 1 when a system failed.
+    """
+    from pipelines.runner import LoadRefused, run_load
+    from roundtrip.clock import now
+    from roundtrip.endpoints import open_endpoints, sandbox_identity
+    from warehouse.location import WarehousePaths
+    from warehouse.lock import WriterBusy
+
+    settings = _settings(ctx)
+    try:
+        with open_endpoints(settings, list(systems)) as endpoints:
+            result = run_load(
+                endpoints,
+                WarehousePaths(settings.warehouse_dir),
+                now=now(settings),
+                identity=sandbox_identity(settings),
+                full_refresh=full_refresh,
+            )
+    except (LoadRefused, WriterBusy) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(1)
+    if not result.ok:
+        ctx.exit(1)
 
 
 @cli.command("transform")
@@ -204,6 +231,15 @@ def docs() -> None:
 
 
 def main() -> None:
+    from connectors.redaction import REDACTOR, RedactingFilter
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for handler in logging.getLogger().handlers:  # handler filters see every propagated record
+        handler.addFilter(RedactingFilter(REDACTOR))
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     cli(prog_name="roundtrip")
 
 

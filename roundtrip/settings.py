@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-SYSTEMS: tuple[str, ...] = ("hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads", "ga4")
+SYSTEMS: tuple[str, ...] = (
+    "hubspot",
+    "salesforce",
+    "google_ads",
+    "meta_ads",
+    "linkedin_ads",
+    "ga4",
+)
 MODES: tuple[str, ...] = ("auto", "sandbox", "real")
 
 Mode = Literal["sandbox", "real"]
@@ -142,7 +149,9 @@ def _system_settings(system: str, file_config: dict, config_path: str) -> System
     enabled = _parse_bool(enabled_raw, enabled_name)
     requested = str(os.environ.get(env_prefix + "MODE", section.get("mode", "auto"))).lower()
     if requested not in MODES:
-        name = env_prefix + "MODE" if env_prefix + "MODE" in os.environ else f"systems.{system}.mode"
+        name = (
+            env_prefix + "MODE" if env_prefix + "MODE" in os.environ else f"systems.{system}.mode"
+        )
         raise SettingsError(f"{name}={requested!r} is not a mode; accepted: {', '.join(MODES)}")
     credentials = _lookup_credentials(system) if requested != "sandbox" else {}
     complete = has_required_credentials(system, credentials)

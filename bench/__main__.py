@@ -1,0 +1,41 @@
+"""`python -m bench [NAME…] [--scale S,M]`: run benchmarks and rebuild docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from bench.harness import save, timed, write_summary
+
+# name -> scales it runs at by default
+BENCHMARKS: dict[str, tuple[str, ...]] = {
+    "generator": ("S", "M"),
+    "sandbox_throughput": ("S",),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"default: all of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--scale", help="comma-separated scales, overriding each default")
+    args = parser.parse_args()
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(
+            f"unknown benchmark(s) {', '.join(sorted(unknown))}; accepted: {', '.join(BENCHMARKS)}"
+        )
+    for name in args.names or list(BENCHMARKS):
+        scales = args.scale.split(",") if args.scale else BENCHMARKS[name]
+        module = importlib.import_module(f"bench.{name}")
+        for scale in scales:
+            print(f"==> {name} at scale {scale}", flush=True)
+            figures, seconds = timed(module.run, scale)
+            path = save(name, scale, figures, seconds)
+            for key, value in figures.items():
+                print(f"    {key}: {value}")
+            print(f"    -> {path}")
+    write_summary()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""What a source needs from the runner: where the vendor is, what time it is, where to count."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pipelines.arrow_pages import PageConverter, batched_tables
+from pipelines.run_log import ResourceStats
+
+# Days of ad metrics re-read on every incremental load, because platforms restate recent days.
+DEFAULT_AD_LAG_DAYS = 7
+# Seconds of overlap when following a modified-timestamp cursor (records reach search late).
+DEFAULT_CURSOR_OVERLAP_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class SystemEndpoint:
+    """How to reach one system: the vendor's base URL (sandbox or real) and its credentials."""
+
+    system: str
+    mode: str  # sandbox | real
+    base_url: str | None  # None: the vendor's public default
+    credentials: Mapping[str, Any] = field(repr=False)
+    verify: bool | str | Path = True  # a CA bundle path for the sandbox's self-signed TLS
+    token_url: str | None = None  # None: the vendor's public token endpoint
+
+
+@dataclass
+class LoadContext:
+    """Per-system run context handed to a source."""
+
+    system: str
+    now: datetime
+    ad_lag_days: int = DEFAULT_AD_LAG_DAYS
+    cursor_overlap_seconds: int = DEFAULT_CURSOR_OVERLAP_SECONDS
+    on_progress: Callable[[str, ResourceStats, float, bool], None] | None = None
+    stats: dict[str, ResourceStats] = field(default_factory=dict)
+
+    def resource_stats(self, resource: str) -> ResourceStats:
+        return self.stats.setdefault(resource, ResourceStats(resource))
+
+    def converter(
+        self,
+        resource: str,
+        columns: Mapping[str, pa.DataType],
+        primary_key: Iterable[str],
+    ) -> PageConverter:
+        stats = self.resource_stats(resource)
+        return PageConverter(
+            resource,
+            dict(columns),
+            tuple(primary_key),
+            on_reject=stats.rejects.append,
+            on_drift=stats.drift.append,
+        )
+
+    def stream(
+        self,
+        resource: str,
+        converter: PageConverter,
+        pages: Iterable[list[Any]],
+        request_counter: Callable[[], tuple[int, int]],
+        *,
+        deleted: Callable[[pa.Table], int] | None = None,
+        batch_rows: int = 20_000,
+    ) -> Iterator[pa.Table]:
+        """Convert `pages` of raw records into batched Arrow tables while counting everything.
+
+        `request_counter()` returns the transport's (requests, retries) so far; the deltas while
+        this resource runs are its own (dlt extracts resources one after another).
+        """
+        stats = self.resource_stats(resource)
+        started = time.monotonic() - stats.seconds
+        base = (stats.requests, stats.retries)
+        start = request_counter()
+
+        def converted() -> Iterator[pa.Table | None]:
+            for page in pages:
+                table = converter.convert(page)
+                stats.pages += 1
+                stats.records += 0 if table is None else table.num_rows
+                if table is not None and deleted is not None:
+                    stats.deleted += deleted(table)
+                now = request_counter()
+                stats.requests = base[0] + now[0] - start[0]
+                stats.retries = base[1] + now[1] - start[1]
+                if self.on_progress is not None:
+                    self.on_progress(self.system, stats, started, False)
+                yield table
+
+        yield from batched_tables(converted(), batch_rows)
+        stats.seconds = time.monotonic() - started
+        if self.on_progress is not None:
+            self.on_progress(self.system, stats, started, True)

@@ -1,0 +1,235 @@
+"""The load runner: one dlt pipeline per system into `raw_<system>`, under the writer lock.
+
+Flow of `run_load`: take the warehouse's writer lock → check the warehouse belongs to this sandbox
+world → for each system run its dlt source into the working file and record the run in the
+`monitor` tables → publish the read-only copy when every system succeeded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import dlt
+import duckdb
+from dlt.extract.source import DltSource
+from rich.console import Console
+
+from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.progress import LoadProgress, summary_table
+from pipelines.run_log import (
+    ResourceStats,
+    ensure_tables,
+    read_meta,
+    record_run_end,
+    record_run_start,
+    write_meta,
+)
+from warehouse.location import WarehousePaths
+from warehouse.lock import writer_lock
+from warehouse.publish import publish
+
+log = logging.getLogger("pipelines.runner")
+
+# system -> "module:function" building its dlt source from (SystemEndpoint, LoadContext)
+SOURCES: dict[str, str] = {
+    "hubspot": "pipelines.hubspot:hubspot_source",
+    "salesforce": "pipelines.salesforce:salesforce_source",
+    "google_ads": "pipelines.google_ads:google_ads_source",
+    "meta_ads": "pipelines.meta_ads:meta_ads_source",
+    "linkedin_ads": "pipelines.linkedin_ads:linkedin_ads_source",
+    "ga4": "pipelines.ga4:ga4_source",
+}
+IDENTITY_KEYS = ("sandbox_seed", "sandbox_scale")
+
+
+class LoadRefused(Exception):
+    """The load must not run against this warehouse (the message says why and what to do)."""
+
+
+@dataclass
+class SystemResult:
+    system: str
+    status: str
+    stats: dict[str, ResourceStats] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class LoadResult:
+    run_id: str
+    systems: list[SystemResult]
+    published: bool
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status == "succeeded" for s in self.systems)
+
+
+def source_builder(system: str) -> Callable[[SystemEndpoint, LoadContext], DltSource]:
+    module, function = SOURCES[system].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def make_pipeline(paths: WarehousePaths, system: str) -> dlt.Pipeline:
+    """The dlt pipeline of one system; its working state lives inside the warehouse folder."""
+    return dlt.pipeline(
+        pipeline_name=f"roundtrip_{system}",
+        pipelines_dir=str(paths.dlt_dir),
+        destination=dlt.destinations.duckdb(str(paths.working)),
+        dataset_name=f"raw_{system}",
+    )
+
+
+def check_identity(
+    con: duckdb.DuckDBPyConnection, identity: Mapping[str, str], full_refresh: bool
+) -> None:
+    """Refuse to mix sandbox worlds (or a world that was reset) in one warehouse."""
+    stored = read_meta(con)
+    if full_refresh or not stored:
+        return
+    mismatched = [k for k in IDENTITY_KEYS if k in stored and stored[k] != identity.get(k)]
+    went_back = (
+        "sandbox_now" in stored
+        and "sandbox_now" in identity
+        and identity["sandbox_now"] < stored["sandbox_now"]
+    )
+    if mismatched or went_back:
+        was = ", ".join(f"{k.removeprefix('sandbox_')}={stored.get(k)}" for k in IDENTITY_KEYS)
+        now = ", ".join(f"{k.removeprefix('sandbox_')}={identity.get(k)}" for k in IDENTITY_KEYS)
+        reason = (
+            f"the sandbox clock went back from {stored['sandbox_now']} to {identity['sandbox_now']} "
+            "(the world was reset)"
+            if went_back and not mismatched
+            else f"it was loaded from sandbox world {was} but the sandbox now holds {now}"
+        )
+        raise LoadRefused(
+            f"refusing to load: {reason}. Run `roundtrip load --full-refresh` to rebuild the "
+            "warehouse from the current world, or set ROUNDTRIP_WAREHOUSE_DIR to another folder."
+        )
+
+
+def _table_counts(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, int]:
+    tables = con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and table_name not like '\\_dlt%' escape '\\'",
+        [dataset],
+    ).fetchall()
+    return {
+        name: con.execute(f'select count(*) from "{dataset}"."{name}"').fetchone()[0]
+        for (name,) in tables
+    }
+
+
+def _apply_counts(
+    stats: Mapping[str, ResourceStats], before: Mapping[str, int], after: Mapping[str, int]
+) -> None:
+    for name, s in stats.items():
+        s.new = max(after.get(name, 0) - before.get(name, 0), 0)
+        s.updated = max(s.records - s.new, 0)
+
+
+def _load_system(
+    endpoint: SystemEndpoint,
+    paths: WarehousePaths,
+    ctx: LoadContext,
+    full_refresh: bool,
+) -> list[str]:
+    dataset = f"raw_{endpoint.system}"
+    with duckdb.connect(str(paths.working)) as con:
+        before = {} if full_refresh else _table_counts(con, dataset)
+    pipeline = make_pipeline(paths, endpoint.system)
+    source = source_builder(endpoint.system)(endpoint, ctx)
+    info = pipeline.run(source, refresh="drop_sources" if full_refresh else None)
+    info.raise_on_failed_jobs()
+    with duckdb.connect(str(paths.working)) as con:
+        _apply_counts(ctx.stats, before, _table_counts(con, dataset))
+    return list(info.loads_ids)
+
+
+def run_load(
+    endpoints: list[SystemEndpoint],
+    paths: WarehousePaths,
+    *,
+    now: datetime,
+    identity: Mapping[str, str],
+    full_refresh: bool = False,
+    console: Console | None = None,
+    lock_timeout: float = 3600.0,
+) -> LoadResult:
+    """Load every endpoint's system; publish when all succeeded. Never raises for one system's
+    failure: it is recorded in `monitor.load_runs` and returned."""
+    console = console or Console(stderr=True)
+    paths.ensure()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    results: list[SystemResult] = []
+    with writer_lock(
+        paths.lock_file, "roundtrip load", timeout=lock_timeout, on_wait=console.print
+    ):
+        with duckdb.connect(str(paths.working)) as con:
+            ensure_tables(con)
+            check_identity(con, identity, full_refresh)
+        with LoadProgress(console) as progress:
+            for endpoint in endpoints:
+                results.append(_run_one(endpoint, paths, run_id, now, full_refresh, progress))
+        ok = all(r.status == "succeeded" for r in results)
+        with duckdb.connect(str(paths.working)) as con:
+            if ok:
+                write_meta(con, dict(identity))
+        if ok:
+            publish(paths)
+    console.print(
+        summary_table((r.system, s) for r in results for s in r.stats.values()),
+    )
+    for r in results:
+        if r.error:
+            console.print(f"[red]{r.system} failed:[/red] {r.error}")
+    return LoadResult(run_id, results, published=ok)
+
+
+def _run_one(
+    endpoint: SystemEndpoint,
+    paths: WarehousePaths,
+    run_id: str,
+    now: datetime,
+    full_refresh: bool,
+    progress: LoadProgress,
+) -> SystemResult:
+    ctx = LoadContext(endpoint.system, now, on_progress=progress.update)
+    started = datetime.now(UTC)
+    with duckdb.connect(str(paths.working)) as con:
+        record_run_start(con, run_id, endpoint.system, endpoint.mode, started, full_refresh)
+    load_ids: list[str] = []
+    error: str | None = None
+    try:
+        load_ids = _load_system(endpoint, paths, ctx, full_refresh)
+    except Exception as exc:  # one system failing must not stop the others
+        error = _describe(exc)
+        log.error("loading %s failed: %s", endpoint.system, error)
+    status = "failed" if error else "succeeded"
+    with duckdb.connect(str(paths.working)) as con:
+        record_run_end(
+            con,
+            run_id,
+            endpoint.system,
+            datetime.now(UTC),
+            status,
+            load_ids,
+            error,
+            ctx.stats.values(),
+        )
+    return SystemResult(endpoint.system, status, ctx.stats, error)
+
+
+def _describe(exc: BaseException) -> str:
+    """The innermost meaningful message (dlt wraps source errors in PipelineStepFailed)."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        inner = exc.__cause__ or exc.__context__
+        if inner is None:
+            break
+        exc = inner
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,83 @@
+"""Where each enabled system is reached: the real vendor with configured credentials, or the
+sandbox stand-in with the sandbox's own credentials. The only product module that reads the
+sandbox's public files (server.json, credentials.json, world.json) — never its truth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from pipelines.context import SystemEndpoint
+from roundtrip.errors import UserError
+from roundtrip.settings import Settings
+from sandbox.state import SandboxPaths, WorldInfo, read_json
+
+# The token endpoint path each sandbox stand-in serves (the real vendors use their own hosts).
+SANDBOX_TOKEN_PATHS: dict[str, str | None] = {
+    "hubspot": "/oauth/v1/token",
+    "salesforce": "/services/oauth2/token",
+    "google_ads": "/token",
+    "meta_ads": None,
+    "linkedin_ads": "/oauth/v2/accessToken",
+    "ga4": "/token",
+}
+
+
+def sandbox_identity(settings: Settings) -> dict[str, str]:
+    """Which sandbox world the warehouse is being loaded from (empty when all systems are real)."""
+    if not any(s.is_sandbox for s in settings.enabled_systems()):
+        return {}
+    world = WorldInfo.read(SandboxPaths(settings.sandbox_dir))
+    if world is None:
+        return {}
+    return {
+        "sandbox_seed": str(world.seed),
+        "sandbox_scale": world.scale,
+        "sandbox_now": world.now.isoformat(),
+    }
+
+
+@contextmanager
+def open_endpoints(settings: Settings, systems: list[str]) -> Iterator[list[SystemEndpoint]]:
+    """Yield the endpoints of `systems`; starts the sandbox if one of them needs it and stops it
+    afterwards when this call started it."""
+    chosen = [settings.system(name) for name in systems] or settings.enabled_systems()
+    disabled = [s.name for s in chosen if not s.enabled]
+    if disabled:
+        raise UserError(
+            f"system(s) {', '.join(disabled)} are disabled; enable them with "
+            f"ROUNDTRIP_<SYSTEM>_ENABLED=true or in roundtrip.toml"
+        )
+    with ExitStack() as stack:
+        sandbox_urls: dict[str, str] = {}
+        sandbox_credentials: dict[str, dict] = {}
+        ca_cert: str | None = None
+        if any(s.is_sandbox for s in chosen):
+            from sandbox.control import running
+
+            paths = SandboxPaths(settings.sandbox_dir)
+            stack.enter_context(running(paths))
+            server = read_json(paths.server_json) or {}
+            sandbox_urls = server.get("urls", {})
+            ca_cert = server.get("ca_cert")
+            sandbox_credentials = read_json(paths.credentials_json) or {}
+        endpoints = []
+        for s in chosen:
+            if s.is_sandbox:
+                if s.name not in sandbox_urls:
+                    raise UserError(f"the sandbox has no stand-in for {s.name}")
+                base = sandbox_urls[s.name]
+                token_path = SANDBOX_TOKEN_PATHS[s.name]
+                endpoints.append(
+                    SystemEndpoint(
+                        s.name,
+                        "sandbox",
+                        base,
+                        sandbox_credentials.get(s.name, {}),
+                        verify=ca_cert if base.startswith("https") and ca_cert else True,
+                        token_url=base + token_path if token_path else None,
+                    )
+                )
+            else:
+                endpoints.append(SystemEndpoint(s.name, "real", None, s.credentials))
+        yield endpoints
