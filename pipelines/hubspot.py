@@ -1,0 +1,235 @@
+"""HubSpot → `raw_hubspot`: CRM objects, associations, marketing email events, form submissions.
+
+| resource | read with | incremental | key |
+|---|---|---|---|
+| contacts, companies, deals | first load: list (`after` paging); then search on the modified date | `updated_at`, overlap window | `id` |
+| (archived records) | list with `archived=true` on every run (archiving does not bump the modified date) | — | `id`, `archived = true` |
+| contact_companies, deal_contacts, deal_companies | v4 batch association reads for the records loaded in this run | follows the objects | (from_id, to_id) |
+| email_events | `/email/public/v1/events` by time window | `created` | `id` |
+| form_submissions | per form, newest first, stopping at the cursor | `submitted_at` | `conversion_id` |
+
+Column types come from HubSpot's property definitions (every value arrives as a string).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import dlt
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+from connectors.hubspot import HubSpotClient
+
+from pipelines.arrow_pages import TIMESTAMP
+from pipelines.context import LoadContext, SystemEndpoint
+
+CRM_OBJECTS = ("contacts", "companies", "deals")
+ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
+PROPERTY_TYPES: dict[str, pa.DataType] = {
+    "number": pa.float64(),
+    "datetime": TIMESTAMP,
+    "date": pa.date32(),
+    "bool": pa.bool_(),
+    "booleancheckbox": pa.bool_(),
+}
+BOOKKEEPING = {
+    "id": pa.int64(),
+    "created_at": TIMESTAMP,
+    "updated_at": TIMESTAMP,
+    "archived": pa.bool_(),
+    "archived_at": TIMESTAMP,
+}
+
+
+def client_for(endpoint: SystemEndpoint) -> HubSpotClient:
+    return HubSpotClient.from_endpoint(endpoint)
+
+
+def property_columns(definitions: list[Mapping[str, Any]]) -> dict[str, pa.DataType]:
+    """Arrow types for HubSpot properties from their definitions (unknown types stay text)."""
+    return {
+        d["name"]: PROPERTY_TYPES.get(d.get("type", ""), pa.string())
+        for d in definitions
+        if d["name"] not in BOOKKEEPING
+    }
+
+
+def flatten_object(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A CRM v3 object as one flat row: bookkeeping fields plus every property."""
+    if not isinstance(record, Mapping) or not isinstance(record.get("properties"), Mapping):
+        return record  # type: ignore[return-value]  # the converter rejects it with its payload
+    return {
+        **record["properties"],
+        "id": record.get("id"),
+        "created_at": record.get("createdAt"),
+        "updated_at": record.get("updatedAt"),
+        "archived": record.get("archived", False),
+        "archived_at": record.get("archivedAt"),
+    }
+
+
+def flatten_submission(form_guid: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A form submission with its `values` spread into columns (the raw list is kept too)."""
+    if not isinstance(record, Mapping):
+        return record  # type: ignore[return-value]
+    values = record.get("values") or []
+    row = {
+        v["name"]: v.get("value")
+        for v in values
+        if isinstance(v, Mapping) and isinstance(v.get("name"), str)
+    }
+    row.update(
+        conversion_id=record.get("conversionId"),
+        form_guid=form_guid,
+        submitted_at=record.get("submittedAt"),
+        page_url=record.get("pageUrl"),
+        values_json=orjson.dumps(values).decode(),
+    )
+    return row
+
+
+@dlt.source(name="hubspot", max_table_nesting=0)
+def hubspot_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+    client = client_for(endpoint)
+    counter = client.request_counter
+    resources = []
+
+    for object_type in CRM_OBJECTS:
+        resources.append(_crm_resource(client, ctx, object_type, counter))
+    for from_type, to_type in ASSOCIATIONS:
+        resources.append(
+            _association_resource(
+                client, ctx, resources[CRM_OBJECTS.index(from_type)], from_type, to_type
+            )
+        )
+
+    @dlt.resource(name="email_events", primary_key="id", write_disposition="merge")
+    def email_events(
+        created=dlt.sources.incremental(  # noqa: B008
+            "created", initial_value=None, lag=ctx.cursor_overlap_seconds
+        ),
+    ) -> Iterator[pa.Table]:
+        # the cursor already steps back by the overlap window (dlt's `lag`)
+        start = created.last_value or datetime.fromtimestamp(0, ctx.now.tzinfo)
+        converter = ctx.converter(
+            "email_events",
+            {
+                "id": pa.string(),
+                "type": pa.string(),
+                "recipient": pa.string(),
+                "created": TIMESTAMP,
+                "email_campaign_id": pa.int64(),
+                "url": pa.string(),
+            },
+            ["id"],
+        )
+        pages = (
+            [_email_event_row(e) for e in page] for page in client.email_events(start, ctx.now)
+        )
+        yield from ctx.stream("email_events", converter, pages, counter)
+
+    @dlt.resource(name="form_submissions", primary_key="conversion_id", write_disposition="merge")
+    def form_submissions(
+        submitted_at=dlt.sources.incremental(  # noqa: B008
+            "submitted_at", initial_value=None, lag=ctx.cursor_overlap_seconds
+        ),
+    ) -> Iterator[pa.Table]:
+        since = submitted_at.last_value
+        converter = ctx.converter(
+            "form_submissions",
+            {
+                "conversion_id": pa.string(),
+                "form_guid": pa.string(),
+                "submitted_at": TIMESTAMP,
+                "page_url": pa.string(),
+                "values_json": pa.string(),
+            },
+            ["conversion_id"],
+        )
+        for form in client.forms():
+            guid = form["guid"]
+            pages = (
+                [flatten_submission(guid, r) for r in page]
+                for page in client.form_submissions(guid, since=since)
+            )
+            yield from ctx.stream("form_submissions", converter, pages, counter)
+
+    return [*resources, email_events, form_submissions]
+
+
+def _email_event_row(event: Any) -> Any:
+    if not isinstance(event, Mapping):
+        return event
+    return {
+        **{k: v for k, v in event.items() if k not in ("emailCampaignId",)},
+        "email_campaign_id": event.get("emailCampaignId"),
+    }
+
+
+def _crm_resource(
+    client: HubSpotClient,
+    ctx: LoadContext,
+    object_type: str,
+    counter: Any,
+) -> Any:
+    @dlt.resource(name=object_type, primary_key="id", write_disposition="merge")
+    def crm_objects(
+        updated_at=dlt.sources.incremental(  # noqa: B008
+            "updated_at", initial_value=None, lag=ctx.cursor_overlap_seconds
+        ),
+    ) -> Iterator[pa.Table]:
+        definitions = client.properties(object_type)
+        names = [d["name"] for d in definitions]
+        converter = ctx.converter(
+            object_type, {**BOOKKEEPING, **property_columns(definitions)}, ["id"]
+        )
+        since = updated_at.last_value
+        if since is None:
+            live = client.list_objects(object_type, names)
+        else:
+            live = client.search_modified_since(object_type, names, since)
+        yield from ctx.stream(
+            object_type, converter, ([flatten_object(r) for r in p] for p in live), counter
+        )
+        archived = client.list_objects(object_type, names, archived=True)
+        yield from ctx.stream(
+            object_type,
+            converter,
+            ([flatten_object(r) for r in p] for p in archived),
+            counter,
+            deleted=lambda t: t.num_rows,
+        )
+
+    return crm_objects
+
+
+def _association_resource(
+    client: HubSpotClient, ctx: LoadContext, parent: Any, from_type: str, to_type: str
+) -> Any:
+    name = f"{from_type[:-1]}_{to_type}"
+
+    @dlt.transformer(
+        data_from=parent,
+        name=name,
+        primary_key=("from_id", "to_id"),
+        write_disposition="merge",
+    )
+    def associations(objects: pa.Table) -> Iterator[pa.Table]:
+        live = pc.filter(objects, pc.invert(pc.fill_null(objects["archived"], False)))
+        ids = [str(i) for i in live["id"].to_pylist()]
+        converter = ctx.converter(
+            name,
+            {"from_id": pa.int64(), "to_id": pa.int64(), "association_type_id": pa.int64()},
+            ["from_id", "to_id"],
+        )
+        yield from ctx.stream(
+            name,
+            converter,
+            client.associations(from_type, to_type, ids),
+            client.request_counter,
+        )
+
+    return associations

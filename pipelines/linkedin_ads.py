@@ -1,0 +1,100 @@
+"""LinkedIn → `raw_linkedin_ads`: campaign groups (our campaigns), campaigns (our ad groups) and
+daily campaign analytics.
+
+`adAnalytics` has no pagination, so the client splits the date range into windows small enough
+for one response. Daily rows merge on (account_id, campaign_urn, date) and re-read the last
+`ad_lag_days` on every load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from connectors.linkedin_ads import LinkedInAdsClient
+
+from pipelines.ad_metrics import daily_cursor, window
+from pipelines.context import LoadContext, SystemEndpoint
+
+ANALYTICS_FIELDS = ("impressions", "clicks", "costInLocalCurrency", "oneClickLeads")
+GROUP_COLUMNS = {
+    "account_id": pa.string(),
+    "id": pa.int64(),
+    "name": pa.string(),
+    "status": pa.string(),
+}
+CAMPAIGN_COLUMNS = {**GROUP_COLUMNS, "campaign_group": pa.string(), "type": pa.string()}
+DAILY_COLUMNS = {
+    "account_id": pa.string(),
+    "campaign_urn": pa.string(),
+    "campaign_id": pa.int64(),
+    "date": pa.date32(),
+    "impressions": pa.int64(),
+    "clicks": pa.int64(),
+    "cost_in_local_currency": pa.decimal128(14, 2),
+    "one_click_leads": pa.int64(),
+}
+
+
+def analytics_row(account: str, element: Any) -> Any:
+    """An adAnalytics element as a flat daily row keyed by the campaign's URN."""
+    if not isinstance(element, Mapping):
+        return element
+    urn = (element.get("pivotValues") or [None])[0]
+    start = (element.get("dateRange") or {}).get("start") or {}
+    day = date(start["year"], start["month"], start["day"]) if start else None
+    return {
+        "account_id": account,
+        "campaign_urn": urn,
+        "campaign_id": urn.rsplit(":", 1)[-1] if isinstance(urn, str) else None,
+        "date": day,
+        "impressions": element.get("impressions"),
+        "clicks": element.get("clicks"),
+        "cost_in_local_currency": element.get("costInLocalCurrency"),
+        "one_click_leads": element.get("oneClickLeads"),
+    }
+
+
+def _with_account(account: str, page: list[Any]) -> list[Any]:
+    return [{**r, "account_id": account} if isinstance(r, Mapping) else r for r in page]
+
+
+@dlt.source(name="linkedin_ads", max_table_nesting=0)
+def linkedin_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+    client = LinkedInAdsClient.from_endpoint(endpoint)
+
+    @dlt.resource(name="campaign_groups", primary_key="id", write_disposition="replace")
+    def campaign_groups() -> Iterator[pa.Table]:
+        converter = ctx.converter("campaign_groups", GROUP_COLUMNS, ["id"])
+        for account in client.account_ids:
+            pages = (_with_account(account, p) for p in client.campaign_groups(account))
+            yield from ctx.stream("campaign_groups", converter, pages, client.request_counter)
+
+    @dlt.resource(name="campaigns", primary_key="id", write_disposition="replace")
+    def campaigns() -> Iterator[pa.Table]:
+        converter = ctx.converter("campaigns", CAMPAIGN_COLUMNS, ["id"])
+        for account in client.account_ids:
+            pages = (_with_account(account, p) for p in client.campaigns(account))
+            yield from ctx.stream("campaigns", converter, pages, client.request_counter)
+
+    @dlt.resource(
+        name="campaign_daily",
+        primary_key=("account_id", "campaign_urn", "date"),
+        write_disposition="merge",
+    )
+    def campaign_daily(day=daily_cursor(ctx)) -> Iterator[pa.Table]:  # noqa: B008
+        start, end = window(ctx, day.last_value)
+        converter = ctx.converter(
+            "campaign_daily", DAILY_COLUMNS, ["account_id", "campaign_urn", "date"]
+        )
+        for account in client.account_ids:
+            pages = (
+                [analytics_row(account, e) for e in page]
+                for page in client.ad_analytics(account, start, end, ANALYTICS_FIELDS)
+            )
+            yield from ctx.stream("campaign_daily", converter, pages, client.request_counter)
+
+    return [campaign_groups, campaigns, campaign_daily]

@@ -1,0 +1,103 @@
+"""Salesforce → `raw_salesforce`: one resource per sObject, read with SOQL `queryAll`.
+
+Each resource selects every non-compound field that `describe` reports (custom `__c` fields
+included, so new fields show up as new columns), filters on `SystemModstamp` from the last cursor
+(minus an overlap window) and merges on `Id`. `queryAll` returns deleted rows too: they arrive
+with `IsDeleted = true`, so deletes are marked, not lost. Column names are normalised by dlt
+(`SystemModstamp` → `system_modstamp`, `Lead_Score__c` → `lead_score_c`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+from connectors.salesforce import SalesforceClient
+
+from pipelines.arrow_pages import TIMESTAMP
+from pipelines.context import LoadContext, SystemEndpoint
+
+# sObject -> table name in raw_salesforce
+SOBJECTS: dict[str, str] = {
+    "Lead": "leads",
+    "Contact": "contacts",
+    "Account": "accounts",
+    "Opportunity": "opportunities",
+    "OpportunityContactRole": "opportunity_contact_roles",
+    "Campaign": "campaigns",
+    "CampaignMember": "campaign_members",
+}
+FIELD_TYPES: dict[str, pa.DataType] = {
+    "boolean": pa.bool_(),
+    "int": pa.int64(),
+    "double": pa.float64(),
+    "currency": pa.float64(),
+    "percent": pa.float64(),
+    "date": pa.date32(),
+    "datetime": TIMESTAMP,
+}
+COMPOUND_TYPES = {"address", "location"}
+CURSOR = "SystemModstamp"
+
+
+def field_columns(describe: Mapping[str, Any]) -> dict[str, pa.DataType]:
+    """Arrow types of an sObject's fields from its describe (compound fields are skipped: their
+    components are separate fields)."""
+    return {
+        f["name"]: FIELD_TYPES.get(f["type"], pa.string())
+        for f in describe["fields"]
+        if f["type"] not in COMPOUND_TYPES
+    }
+
+
+def soql(sobject: str, fields: list[str], since: datetime | None) -> str:
+    where = ""
+    if since is not None:
+        literal = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        where = f" WHERE {CURSOR} >= {literal}"
+    return f"SELECT {', '.join(fields)} FROM {sobject}{where} ORDER BY {CURSOR}"
+
+
+def _without_attributes(page: list[Any]) -> list[Any]:
+    return [
+        {k: v for k, v in r.items() if k != "attributes"} if isinstance(r, Mapping) else r
+        for r in page
+    ]
+
+
+def _deleted(table: pa.Table) -> int:
+    if "IsDeleted" not in table.column_names:
+        return 0
+    return pc.sum(pc.cast(pc.fill_null(table["IsDeleted"], False), pa.int64())).as_py() or 0
+
+
+@dlt.source(name="salesforce", max_table_nesting=0)
+def salesforce_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+    client = SalesforceClient.from_endpoint(endpoint)
+
+    def sobject_resource(sobject: str, table: str) -> Any:
+        @dlt.resource(name=table, primary_key="Id", write_disposition="merge")
+        def records(
+            modstamp=dlt.sources.incremental(  # noqa: B008
+                CURSOR, initial_value=None, lag=ctx.cursor_overlap_seconds
+            ),
+        ) -> Iterator[pa.Table]:
+            columns = field_columns(client.describe(sobject))
+            converter = ctx.converter(table, columns, ["Id"])
+            # last_value already steps back by the overlap window (dlt's `lag`)
+            pages = client.query_all(soql(sobject, list(columns), modstamp.last_value))
+            yield from ctx.stream(
+                table,
+                converter,
+                (_without_attributes(p) for p in pages),
+                client.request_counter,
+                deleted=_deleted,
+            )
+
+        return records
+
+    return [sobject_resource(sobject, table) for sobject, table in SOBJECTS.items()]
