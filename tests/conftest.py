@@ -1,0 +1,83 @@
+"""Shared fixtures: a generated sandbox world (made once per session, copied per test) and an
+isolated project folder (warehouse + sandbox state) for end-to-end runs of the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sandbox.state import SandboxPaths
+
+REPO = Path(__file__).resolve().parent.parent
+WORLD_FILES = ("world.duckdb", "truth.duckdb", "world.json", "credentials.json")
+TEST_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> SandboxPaths:
+    """The scale-S world for seed 7, generated once per test session; copy it, never change it."""
+    from sandbox.generator import generate
+
+    paths = SandboxPaths(tmp_path_factory.mktemp("world-template"))
+    generate(paths, seed=TEST_SEED, scale="S")
+    return paths
+
+
+@dataclass
+class Project:
+    """An isolated deployment: its own sandbox state and warehouse folders, and a CLI runner."""
+
+    root: Path
+    sandbox: SandboxPaths
+    warehouse: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "ROUNDTRIP_"))}
+        env.update(
+            ROUNDTRIP_SANDBOX_DIR=str(self.sandbox.root),
+            ROUNDTRIP_WAREHOUSE_DIR=str(self.warehouse),
+            ROUNDTRIP_CONFIG=str(self.root / "roundtrip.toml"),
+        )
+        return env
+
+    def roundtrip(
+        self, *args: str, check: bool = True, timeout: float = 600, **env: str
+    ) -> subprocess.CompletedProcess:
+        """Run the `roundtrip` CLI in a subprocess, as a user would."""
+        result = subprocess.run(
+            [sys.executable, "-m", "roundtrip", *args],
+            cwd=self.root,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"roundtrip {' '.join(args)} exited {result.returncode}\n"
+                f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
+            )
+        return result
+
+
+@pytest.fixture
+def project(tmp_path: Path, world_template: SandboxPaths) -> Iterator[Project]:
+    """A fresh copy of the template world plus an empty warehouse; servers are stopped after."""
+    sandbox = SandboxPaths(tmp_path / "sandbox")
+    sandbox.root.mkdir()
+    for name in WORLD_FILES:
+        shutil.copy2(world_template.root / name, sandbox.root / name)
+    (tmp_path / "roundtrip.toml").write_text("")
+    proj = Project(tmp_path, sandbox, tmp_path / "warehouse")
+    yield proj
+    from sandbox.control import down
+
+    down(echo=lambda _msg: None, paths=sandbox)
