@@ -7,12 +7,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from pipelines.arrow_pages import PageConverter, batched_tables
+from pipelines.arrow_pages import PageConverter, Reject, batched_tables
 from pipelines.run_log import ResourceStats
+
+C = TypeVar("C")
 
 # Days of ad metrics re-read on every incremental load, because platforms restate recent days.
 DEFAULT_AD_LAG_DAYS = 7
@@ -42,6 +44,21 @@ class LoadContext:
     cursor_overlap_seconds: int = DEFAULT_CURSOR_OVERLAP_SECONDS
     on_progress: Callable[[str, ResourceStats, float, bool], None] | None = None
     stats: dict[str, ResourceStats] = field(default_factory=dict)
+    current_resource: str | None = None
+
+    def quarantine_page(self, request: str, body: str) -> None:
+        """Keep a malformed page (it is re-requested by the transport) as a reject of the
+        resource being read."""
+        resource = self.current_resource or "(unknown)"
+        self.resource_stats(resource).rejects.append(
+            Reject(resource, f"malformed page (not valid JSON) from {request}", body, None)
+        )
+
+    def client(self, client_class: type[C], endpoint: SystemEndpoint) -> C:
+        """A vendor client for `endpoint` whose malformed pages are quarantined as rejects."""
+        client = client_class.from_endpoint(endpoint)
+        client.transport.on_malformed = self.quarantine_page
+        return client
 
     def resource_stats(self, resource: str) -> ResourceStats:
         return self.stats.setdefault(resource, ResourceStats(resource))
@@ -77,6 +94,7 @@ class LoadContext:
         this resource runs are its own (dlt extracts resources one after another).
         """
         stats = self.resource_stats(resource)
+        self.current_resource = resource
         started = time.monotonic() - stats.seconds
         base = (stats.requests, stats.retries)
         start = request_counter()

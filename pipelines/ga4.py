@@ -12,8 +12,8 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
-from connectors.ga4 import GA4Client
 
+from connectors.ga4 import GA4Client
 from pipelines.ad_metrics import daily_cursor, window
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -55,7 +55,7 @@ def report_row(property_id: str, row: Any) -> Any:
 
 @dlt.source(name="ga4", max_table_nesting=0)
 def ga4_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
-    client = GA4Client.from_endpoint(endpoint)
+    client = ctx.client(GA4Client, endpoint)
 
     @dlt.resource(name="traffic_daily", primary_key=KEY, write_disposition="merge")
     def traffic_daily(day=daily_cursor(ctx)) -> Iterator[pa.Table]:  # noqa: B008

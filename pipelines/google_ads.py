@@ -12,8 +12,8 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
-from connectors.google_ads import GoogleAdsClient
 
+from connectors.google_ads import GoogleAdsClient
 from pipelines.ad_metrics import daily_cursor, flatten, window
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -75,7 +75,7 @@ def _snake(name: str) -> str:
 
 @dlt.source(name="google_ads", max_table_nesting=0)
 def google_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
-    client = GoogleAdsClient.from_endpoint(endpoint)
+    client = ctx.client(GoogleAdsClient, endpoint)
     customers = client.customer_ids
 
     def stream(resource: str, columns: dict, key: list[str], gaql: str) -> Iterator[pa.Table]:

@@ -21,8 +21,8 @@ import dlt
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-from connectors.hubspot import HubSpotClient
 
+from connectors.hubspot import HubSpotClient
 from pipelines.arrow_pages import TIMESTAMP
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -42,10 +42,6 @@ BOOKKEEPING = {
     "archived": pa.bool_(),
     "archived_at": TIMESTAMP,
 }
-
-
-def client_for(endpoint: SystemEndpoint) -> HubSpotClient:
-    return HubSpotClient.from_endpoint(endpoint)
 
 
 def property_columns(definitions: list[Mapping[str, Any]]) -> dict[str, pa.DataType]:
@@ -93,7 +89,7 @@ def flatten_submission(form_guid: str, record: Mapping[str, Any]) -> dict[str, A
 
 @dlt.source(name="hubspot", max_table_nesting=0)
 def hubspot_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
-    client = client_for(endpoint)
+    client = ctx.client(HubSpotClient, endpoint)
     counter = client.request_counter
     resources = []
 

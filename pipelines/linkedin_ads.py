@@ -14,8 +14,8 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
-from connectors.linkedin_ads import LinkedInAdsClient
 
+from connectors.linkedin_ads import LinkedInAdsClient
 from pipelines.ad_metrics import daily_cursor, window
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -64,7 +64,7 @@ def _with_account(account: str, page: list[Any]) -> list[Any]:
 
 @dlt.source(name="linkedin_ads", max_table_nesting=0)
 def linkedin_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
-    client = LinkedInAdsClient.from_endpoint(endpoint)
+    client = ctx.client(LinkedInAdsClient, endpoint)
 
     @dlt.resource(name="campaign_groups", primary_key="id", write_disposition="replace")
     def campaign_groups() -> Iterator[pa.Table]:

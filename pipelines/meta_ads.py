@@ -12,8 +12,8 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
-from connectors.meta_ads import MetaAdsClient
 
+from connectors.meta_ads import MetaAdsClient
 from pipelines.ad_metrics import daily_cursor, window
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -70,7 +70,7 @@ def insight_row(record: Any) -> Any:
 
 @dlt.source(name="meta_ads", max_table_nesting=0)
 def meta_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
-    client = MetaAdsClient.from_endpoint(endpoint)
+    client = ctx.client(MetaAdsClient, endpoint)
 
     @dlt.resource(name="campaigns", primary_key="id", write_disposition="replace")
     def campaigns() -> Iterator[pa.Table]:

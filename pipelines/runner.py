@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ from warehouse.lock import writer_lock
 from warehouse.publish import publish
 
 log = logging.getLogger("pipelines.runner")
+
+# Extract resources one after another (not round-robin), so each resource's request and retry
+# counters are its own and a malformed page is charged to the resource that read it.
+os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
 
 # system -> "module:function" building its dlt source from (SystemEndpoint, LoadContext)
 SOURCES: dict[str, str] = {

@@ -16,8 +16,8 @@ from typing import Any
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
-from connectors.salesforce import SalesforceClient
 
+from connectors.salesforce import SalesforceClient
 from pipelines.arrow_pages import TIMESTAMP
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -77,7 +77,7 @@ def _deleted(table: pa.Table) -> int:
 
 @dlt.source(name="salesforce", max_table_nesting=0)
 def salesforce_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
-    client = SalesforceClient.from_endpoint(endpoint)
+    client = ctx.client(SalesforceClient, endpoint)
 
     def sobject_resource(sobject: str, table: str) -> Any:
         @dlt.resource(name=table, primary_key="Id", write_disposition="merge")

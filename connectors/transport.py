@@ -1,0 +1,300 @@
+"""The HTTP transport every vendor client uses: rate limits, retries, auth refresh, errors.
+
+One `request()` call may send several HTTP requests: it waits for the account's shared limiters,
+retries 429s and vendor-specific throttling after the vendor's hint (Retry-After, usage headers)
+or exponential backoff, retries 5xx/timeouts/dropped connections with exponential backoff and
+full jitter within a budget (count and seconds), and replays once after refreshing the token on
+401. Everything else becomes a `VendorError` subclass whose message names the request (method,
+path, redacted query) and what the vendor said.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from connectors.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    PermissionDenied,
+    QuotaExhausted,
+    RateLimited,
+    VendorError,
+    VendorUnavailable,
+)
+from connectors.ratelimit import Limiter, shared_limiter
+from connectors.redaction import REDACTOR, Redactor, get_logger
+from connectors.vendors import ErrorInfo, Outcome, VendorPolicy
+
+if TYPE_CHECKING:
+    from connectors.auth import Auth
+
+_MAX_DESCRIBED_VALUE = 120
+
+
+def ssl_verify(verify: bool | str | Path) -> bool | ssl.SSLContext:
+    """httpx's `verify`: True/False, or a context trusting the CA bundle at a path."""
+    if isinstance(verify, bool):
+        return verify
+    return ssl.create_default_context(cafile=str(verify))
+
+
+@dataclass
+class RequestStats:
+    """Counters for the load summary; safe to share between threads and transports."""
+
+    requests: int = 0
+    retries: int = 0
+    refreshes: int = 0
+    throttle_waits: int = 0
+    throttle_seconds: float = 0.0
+    failed_requests: int = 0
+    bytes_received: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **deltas: float) -> None:
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """Passed to `on_retry` before each wait: which request, why, how long."""
+
+    vendor: str
+    request: str
+    attempt: int
+    reason: str
+    delay: float
+
+
+class Transport:
+    """A thin layer on `httpx.Client` for one vendor account (see module docstring)."""
+
+    def __init__(
+        self,
+        vendor_policy: VendorPolicy,
+        auth: Auth,
+        base_url: str,
+        *,
+        account: str = "default",
+        max_retries: int = 8,
+        max_retry_seconds: float = 300,
+        timeout: float = 30,
+        verify: bool | str | Path = True,
+        stats: RequestStats | None = None,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        headers: dict[str, str] | None = None,
+        redactor: Redactor = REDACTOR,
+    ) -> None:
+        self.policy = vendor_policy
+        self.vendor = vendor_policy.name
+        self.auth = auth
+        self.account = account
+        self.max_retries = max_retries
+        self.max_retry_seconds = max_retry_seconds
+        self.stats = stats if stats is not None else RequestStats()
+        self.on_retry = on_retry
+        # called with (request, raw body) when a 2xx body is not JSON, before it is re-requested,
+        # so the caller can quarantine the malformed page
+        self.on_malformed: Callable[[str, str], None] | None = None
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.redactor = redactor
+        self.log = get_logger(self.vendor)
+        self._client = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            verify=ssl_verify(verify),
+            headers=headers,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def limiter(self, name: str) -> Limiter:
+        """This account's shared limiter `name` (configured from the policy's limits)."""
+        return shared_limiter(self.vendor, self.account, name, self.policy.limits.get(name))
+
+    def describe(self, method: str, url: httpx.URL) -> str:
+        """ "METHOD /path?query" with secret values masked and long values shortened."""
+        query = "&".join(
+            f"{k}={v if len(v) <= _MAX_DESCRIBED_VALUE else v[:_MAX_DESCRIBED_VALUE] + '…'}"
+            for k, v in url.params.multi_items()
+        )
+        return self.redactor.scrub(f"{method} {url.path}" + (f"?{query}" if query else ""))
+
+    def get_json(self, path_or_url: str, **kwargs: Any) -> Any:
+        return self._send("GET", path_or_url, kwargs, parse_json=True)[1]
+
+    def post_json(self, path_or_url: str, json: Any, **kwargs: Any) -> Any:
+        return self._send("POST", path_or_url, {**kwargs, "json": json}, parse_json=True)[1]
+
+    def request(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
+        """Send with limits, retries and one token refresh; return a 2xx/3xx response."""
+        return self._send(method, path_or_url, kwargs, parse_json=False)[0]
+
+    def _send(
+        self, method: str, path_or_url: str, kwargs: dict[str, Any], *, parse_json: bool
+    ) -> tuple[httpx.Response, Any]:
+        """The retry loop. With `parse_json`, a 2xx body that is not JSON (a page cut short)
+        counts as a transient failure and is retried like a 5xx."""
+        method = method.upper()
+        started = time.monotonic()
+        attempt = 0  # retries so far
+        refreshed = False
+        while True:
+            request = self._client.build_request(method, path_or_url, **kwargs)
+            described = self.describe(method, request.url)
+            self._throttle(request.url.path, method)
+            generation = self.auth.apply(request)
+            sent = time.monotonic()
+            response: httpx.Response | None = None
+            try:
+                response = self._client.send(request)
+            except httpx.TransportError as exc:
+                self._log_attempt(method, request.url, type(exc).__name__, sent)
+                outcome, info = Outcome.UNAVAILABLE, ErrorInfo(type(exc).__name__)
+            else:
+                self._log_attempt(method, request.url, response.status_code, sent)
+                self.stats.add(bytes_received=len(response.content))
+                self.policy.adapt(response, self.limiter)
+                info = ErrorInfo() if response.is_success else self.policy.parse_error(response)
+                outcome = self.policy.classify(response.status_code, info)
+            self.stats.add(requests=1)
+            status = response.status_code if response is not None else None
+            if outcome is Outcome.OK and response is not None:
+                if not parse_json:
+                    return response, None
+                try:
+                    return response, response.json()
+                except ValueError:
+                    if self.on_malformed is not None:
+                        self.on_malformed(described, response.text)
+                    outcome = Outcome.UNAVAILABLE
+                    info = ErrorInfo("the response body is not valid JSON", "MALFORMED_JSON")
+            if outcome is Outcome.AUTH and not refreshed and self.auth.refresh(generation):
+                refreshed = True
+                self.stats.add(refreshes=1)
+                self.log.info(
+                    "%s: %s got HTTP %s; token refreshed, replaying", self.vendor, described, status
+                )
+                continue
+            if outcome not in (Outcome.RATE_LIMITED, Outcome.UNAVAILABLE):
+                self.stats.add(failed_requests=1)
+                raise self._error(outcome, described, status, info)
+            hint = self.policy.retry_after(response) if response is not None else None
+            delay = hint if hint is not None else self._backoff(attempt)
+            elapsed = time.monotonic() - started
+            if attempt >= self.max_retries or elapsed + delay > self.max_retry_seconds:
+                self.stats.add(failed_requests=1)
+                raise self._gave_up(outcome, described, status, info, attempt, elapsed, delay)
+            attempt += 1
+            self._wait_before_retry(outcome, described, status, info, attempt, delay)
+
+    def _throttle(self, path: str, method: str) -> None:
+        for name in self.policy.limit_names(method, path):
+            waited = self.limiter(name).acquire()
+            if waited > 0:
+                self.stats.add(throttle_waits=1, throttle_seconds=waited)
+                self.log.info("%s: waited %.2f s for the %r rate limit", self.vendor, waited, name)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+    def _wait_before_retry(
+        self,
+        outcome: Outcome,
+        described: str,
+        status: int | None,
+        info: ErrorInfo,
+        attempt: int,
+        delay: float,
+    ) -> None:
+        reason = f"HTTP {status}" if status is not None else info.message
+        if info.code:
+            reason += f" {info.code}"
+        self.stats.add(retries=1)
+        self.log.info(
+            "%s: %s %s (%s); retry %d in %.2f s",
+            self.vendor,
+            described,
+            outcome.value,
+            reason,
+            attempt,
+            delay,
+        )
+        if self.on_retry is not None:
+            self.on_retry(RetryEvent(self.vendor, described, attempt, reason, delay))
+        if outcome is Outcome.RATE_LIMITED:
+            # Pause the whole account: every transport sharing it waits, not just this one.
+            self.limiter("default").pause(delay)
+        else:
+            time.sleep(delay)
+
+    def _log_attempt(self, method: str, url: httpx.URL, result: object, sent: float) -> None:
+        if self.log.isEnabledFor(10):  # DEBUG
+            ms = (time.monotonic() - sent) * 1000
+            self.log.debug("%s %s %s %.0fms", method, self.redactor.scrub(str(url)), result, ms)
+
+    def _error(
+        self, outcome: Outcome, described: str, status: int | None, info: ErrorInfo
+    ) -> VendorError:
+        message = self.redactor.scrub(info.message)
+        if outcome is Outcome.PERMISSION:
+            missing = tuple(self.redactor.scrub(m) for m in info.missing) or (
+                (info.code,) if info.code else ()
+            )
+            return PermissionDenied(self.vendor, described, status, message, missing=missing)
+        if outcome is Outcome.AUTH:
+            return AuthenticationFailed(self.vendor, described, status, message)
+        if outcome is Outcome.QUOTA:
+            return QuotaExhausted(self.vendor, described, status, message)
+        detail = "the URL is too long: request fewer fields" if status == 414 else ""
+        return BadRequest(self.vendor, described, status, message, detail=detail)
+
+    def _gave_up(
+        self,
+        outcome: Outcome,
+        described: str,
+        status: int | None,
+        info: ErrorInfo,
+        retries: int,
+        elapsed: float,
+        delay: float,
+    ) -> VendorUnavailable:
+        last = f"HTTP {status}" if status is not None else info.message
+        detail = (
+            f"gave up after {retries + 1} attempts in {elapsed:.1f} s (last: {last}; next wait "
+            f"{delay:.1f} s would exceed max_retries={self.max_retries} / "
+            f"max_retry_seconds={self.max_retry_seconds:g})"
+        )
+        error = RateLimited if outcome is Outcome.RATE_LIMITED else VendorUnavailable
+        return error(
+            self.vendor, described, status, self.redactor.scrub(info.message), detail=detail
+        )
