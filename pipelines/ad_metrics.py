@@ -41,3 +41,15 @@ def flatten(record: Any, prefix: str = "") -> Any:
         else:
             flat[name] = value
     return flat
+
+
+def snake_case(name: str) -> str:
+    """`campaignGroup` → `campaign_group` (the vendors' camelCase field names)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def snake_keys(record: Any) -> Any:
+    """A record with its top-level keys in snake_case (non-objects pass through for rejection)."""
+    if not isinstance(record, Mapping):
+        return record
+    return {snake_case(k): v for k, v in record.items()}

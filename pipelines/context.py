@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from connectors.vendors import policy_for
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
 from pipelines.run_log import ResourceStats
 
@@ -56,7 +57,13 @@ class LoadContext:
 
     def client(self, client_class: type[C], endpoint: SystemEndpoint) -> C:
         """A vendor client for `endpoint` whose malformed pages are quarantined as rejects."""
-        client = client_class.from_endpoint(endpoint)
+        options: dict[str, Any] = {}
+        if endpoint.mode == "sandbox":
+            # No published limit to respect: the stand-in enforces and advertises its own limit
+            # in the vendor's headers, which the transport follows.
+            published = policy_for(client_class.vendor).default_limits  # type: ignore[attr-defined]
+            options["limits"] = dict.fromkeys(published)
+        client = client_class.from_endpoint(endpoint, **options)  # type: ignore[attr-defined]
         client.transport.on_malformed = self.quarantine_page
         return client
 

@@ -14,7 +14,7 @@ import dlt
 import pyarrow as pa
 
 from connectors.google_ads import GoogleAdsClient
-from pipelines.ad_metrics import daily_cursor, flatten, window
+from pipelines.ad_metrics import daily_cursor, flatten, snake_case, window
 from pipelines.context import LoadContext, SystemEndpoint
 
 CAMPAIGNS_GAQL = (
@@ -63,14 +63,10 @@ def gaql_row(result: Any) -> Any:
     metrics = result.get("metrics", {})
     segments = result.get("segments", {})
     rest = {k: v for k, v in result.items() if k not in ("metrics", "segments")}
-    row = {_snake(k): v for k, v in flatten(rest).items() if not k.endswith("resourceName")}
-    row.update({_snake(k): v for k, v in metrics.items()})
-    row.update({_snake(k): v for k, v in segments.items()})
+    row = {snake_case(k): v for k, v in flatten(rest).items() if not k.endswith("resourceName")}
+    row.update({snake_case(k): v for k, v in metrics.items()})
+    row.update({snake_case(k): v for k, v in segments.items()})
     return row
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 @dlt.source(name="google_ads", max_table_nesting=0)

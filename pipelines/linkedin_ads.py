@@ -16,12 +16,13 @@ import dlt
 import pyarrow as pa
 
 from connectors.linkedin_ads import LinkedInAdsClient
-from pipelines.ad_metrics import daily_cursor, window
+from pipelines.ad_metrics import daily_cursor, snake_keys, window
 from pipelines.context import LoadContext, SystemEndpoint
 
 ANALYTICS_FIELDS = ("impressions", "clicks", "costInLocalCurrency", "oneClickLeads")
 GROUP_COLUMNS = {
     "account_id": pa.string(),
+    "account": pa.string(),
     "id": pa.int64(),
     "name": pa.string(),
     "status": pa.string(),
@@ -59,7 +60,8 @@ def analytics_row(account: str, element: Any) -> Any:
 
 
 def _with_account(account: str, page: list[Any]) -> list[Any]:
-    return [{**r, "account_id": account} if isinstance(r, Mapping) else r for r in page]
+    """Metadata rows in snake_case, tagged with the ad account they were read from."""
+    return [{**snake_keys(r), "account_id": account} if isinstance(r, Mapping) else r for r in page]
 
 
 @dlt.source(name="linkedin_ads", max_table_nesting=0)

@@ -39,6 +39,9 @@ log = logging.getLogger("pipelines.runner")
 # Extract resources one after another (not round-robin), so each resource's request and retry
 # counters are its own and a malformed page is charged to the resource that read it.
 os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
+# dlt warns about every Arrow table whose nullability differs from its key hints; our own
+# progress and summary say what matters.
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
 # system -> "module:function" building its dlt source from (SystemEndpoint, LoadContext)
 SOURCES: dict[str, str] = {
