@@ -2,7 +2,7 @@
 
 | resource | read with | incremental | key |
 |---|---|---|---|
-| contacts, companies, deals | first load: list (`after` paging); then search on the modified date | `updated_at`, overlap window | `id` |
+| contacts, companies, deals | first load: list (`after` paging); then search on the modified date | `changed_at` (= archivedAt, else updatedAt), overlap window | `id` |
 | (archived records) | list with `archived=true` on every run (archiving does not bump the modified date) | — | `id`, `archived = true` |
 | contact_companies, deal_contacts, deal_companies | v4 batch association reads for the records loaded in this run | follows the objects | (from_id, to_id) |
 | email_events | `/email/public/v1/events` by time window | `created` | `id` |
@@ -41,6 +41,7 @@ BOOKKEEPING = {
     "updated_at": TIMESTAMP,
     "archived": pa.bool_(),
     "archived_at": TIMESTAMP,
+    "changed_at": TIMESTAMP,
 }
 
 
@@ -64,6 +65,8 @@ def flatten_object(record: Mapping[str, Any]) -> dict[str, Any]:
         "updated_at": record.get("updatedAt"),
         "archived": record.get("archived", False),
         "archived_at": record.get("archivedAt"),
+        # the incremental cursor: archiving does not bump updatedAt, but it is a change
+        "changed_at": record.get("archivedAt") or record.get("updatedAt"),
     }
 
 
@@ -173,8 +176,8 @@ def _crm_resource(
 ) -> Any:
     @dlt.resource(name=object_type, primary_key="id", write_disposition="merge")
     def crm_objects(
-        updated_at=dlt.sources.incremental(  # noqa: B008
-            "updated_at", initial_value=None, lag=ctx.cursor_overlap_seconds
+        changed_at=dlt.sources.incremental(  # noqa: B008
+            "changed_at", initial_value=None, lag=ctx.cursor_overlap_seconds
         ),
     ) -> Iterator[pa.Table]:
         definitions = client.properties(object_type)
@@ -182,7 +185,7 @@ def _crm_resource(
         converter = ctx.converter(
             object_type, {**BOOKKEEPING, **property_columns(definitions)}, ["id"]
         )
-        since = updated_at.last_value
+        since = changed_at.last_value
         if since is None:
             live = client.list_objects(object_type, names)
         else:

@@ -10,6 +10,8 @@ import click
 
 from roundtrip.errors import UserError
 from roundtrip.settings import SYSTEMS, Settings, SettingsError, load_settings
+from sandbox.control import SandboxError
+from sandbox.faults import SandboxSettingError
 from sandbox.state import DEFAULT_SCALE, DEFAULT_SEED, SCALES
 
 
@@ -23,7 +25,7 @@ class _RoundtripGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (SettingsError, UserError) as exc:
+        except (SettingsError, UserError, SandboxSettingError, SandboxError) as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
 
