@@ -171,16 +171,16 @@ def test_414_suggests_fewer_fields(stub, make_transport):
 
 
 def test_limiter_keeps_under_n_per_window_across_transports_of_one_account(stub, make_transport):
-    limits = {"default": RateLimit(5, 0.5)}
+    limits = {"default": RateLimit(5, 1.0)}
     first = make_transport(limits=limits)
     second = make_transport(limits=limits)  # same account key: shares the allowance
     for i in range(16):
         (first if i % 2 else second).get_json("/x")
     hits = stub.hits("/x")
     assert len(hits) == 16
-    # Server side: any 6 consecutive arrivals span at least the window (5 allowed per 0.5 s).
-    tolerance = 0.02  # loopback jitter between the client's send and the server's arrival
-    assert min(hits[i + 5].at - hits[i].at for i in range(len(hits) - 5)) >= 0.5 - tolerance
+    # Server side: any 6 consecutive arrivals span at least the window (5 allowed per 1 s).
+    tolerance = 0.1  # loopback jitter between send and arrival on a loaded 2-core machine
+    assert min(hits[i + 5].at - hits[i].at for i in range(len(hits) - 5)) >= 1.0 - tolerance
     assert first.stats.throttle_waits + second.stats.throttle_waits >= 2
 
 
