@@ -213,8 +213,26 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
 @cli.command("transform")
 @click.pass_context
 def transform(ctx: click.Context) -> None:
-    """Run `dbt build` on the working warehouse and publish the read-only copy."""
-    _not_built("transform", 4)
+    """Run `dbt build` on the working warehouse and publish the read-only copy.
+
+    Builds dbt_project/ (staging → intermediate → marts, with every test) against
+    warehouse/work/roundtrip.duckdb under the writer lock; publishes warehouse/roundtrip.duckdb
+    only when the build succeeded. Exit code 1 when a model or test failed.
+    """
+    from roundtrip.transform import run_transform
+    from warehouse.lock import WriterBusy
+
+    try:
+        result = run_transform(_settings(ctx), echo=click.echo)
+    except WriterBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(1)
+    if not result.ok:
+        click.echo("dbt build failed; the published warehouse was left as it was:", err=True)
+        for failure in result.failures:
+            click.echo(f"  {failure}", err=True)
+        ctx.exit(1)
+    click.echo("transform: dbt build succeeded; published the read-only warehouse")
 
 
 @cli.command("sync")

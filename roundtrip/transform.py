@@ -1,0 +1,82 @@
+"""`roundtrip transform`: `dbt build` on the working warehouse under the writer lock, then publish
+the read-only copy — only when the build succeeded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from roundtrip.errors import UserError
+from roundtrip.settings import Settings
+from warehouse.location import WarehousePaths
+from warehouse.lock import writer_lock
+from warehouse.publish import publish
+
+DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    ok: bool
+    published: bool
+    failures: list[str]
+
+
+def dbt_vars(settings: Settings) -> dict[str, bool]:
+    """`<system>_enabled` for every system, from the settings."""
+    return {f"{s.name}_enabled": s.enabled for s in settings.systems.values()}
+
+
+def dbt_environment(paths: WarehousePaths) -> dict[str, str]:
+    """Where dbt reads and writes: the working file, and target/logs inside the warehouse."""
+    return {
+        "ROUNDTRIP_DBT_DATABASE": str(paths.working),
+        "ROUNDTRIP_DBT_TARGET_PATH": str(paths.work_dir / "dbt_target"),
+        "ROUNDTRIP_DBT_LOG_PATH": str(paths.work_dir / "dbt_logs"),
+    }
+
+
+def run_dbt(
+    args: list[str], settings: Settings, paths: WarehousePaths
+) -> tuple[bool, list[str]]:
+    """Run one dbt command in-process against the working file; return (success, failures)."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_environment(paths))
+    result = dbtRunner().invoke(
+        [
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--vars",
+            json.dumps(dbt_vars(settings)),
+        ]
+    )
+    failures = []
+    for node in getattr(result.result, "results", None) or []:
+        if str(node.status).lower() in ("error", "fail"):
+            failures.append(f"{node.node.unique_id}: {node.message}")
+    if result.exception is not None:
+        failures.append(str(result.exception))
+    return result.success, failures
+
+
+def run_transform(
+    settings: Settings, *, echo: Callable[[str], None], lock_timeout: float = 3600.0
+) -> TransformResult:
+    paths = WarehousePaths(settings.warehouse_dir)
+    if not paths.working.exists():
+        raise UserError(
+            f"no working warehouse at {paths.working}; run `roundtrip load` first"
+        )
+    with writer_lock(paths.lock_file, "roundtrip transform", timeout=lock_timeout, on_wait=echo):
+        ok, failures = run_dbt(["build"], settings, paths)
+        if ok:
+            publish(paths)
+    return TransformResult(ok, ok, failures)
