@@ -11,6 +11,8 @@ from bench.harness import save, timed, write_summary
 BENCHMARKS: dict[str, tuple[str, ...]] = {
     "generator": ("S", "M"),
     "sandbox_throughput": ("S",),
+    "transport": ("S",),
+    "load": ("S", "M"),
 }
 
 

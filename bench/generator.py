@@ -29,7 +29,7 @@ def count_records(paths: SandboxPaths) -> int:
     return total
 
 
-def run(scale: str, seed: int, advance_days: int) -> dict[str, float]:
+def run(scale: str, seed: int = 42, advance_days: int = 7) -> dict[str, float]:
     """Generate one world at `scale` in a temp folder; returns seconds, records and records/s."""
     with tempfile.TemporaryDirectory(prefix=f"bench-generator-{scale}-") as root:
         paths = SandboxPaths(Path(root))

@@ -46,6 +46,7 @@ class LoadContext:
     on_progress: Callable[[str, ResourceStats, float, bool], None] | None = None
     stats: dict[str, ResourceStats] = field(default_factory=dict)
     current_resource: str | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)  # extract / normalize / load
 
     def quarantine_page(self, request: str, body: str) -> None:
         """Keep a malformed page (it is re-requested by the transport) as a reject of the

@@ -216,9 +216,8 @@ def _association_resource(
         primary_key=("from_id", "to_id"),
         write_disposition="merge",
     )
-    def associations(objects: pa.Table) -> Iterator[pa.Table]:
-        live = pc.filter(objects, pc.invert(pc.fill_null(objects["archived"], False)))
-        ids = [str(i) for i in live["id"].to_pylist()]
+    def associations(objects: pa.Table | list[dict]) -> Iterator[pa.Table]:
+        ids = _live_ids(objects)
         converter = ctx.converter(
             name,
             {"from_id": pa.int64(), "to_id": pa.int64(), "association_type_id": pa.int64()},
@@ -232,3 +231,11 @@ def _association_resource(
         )
 
     return associations
+
+
+def _live_ids(objects: pa.Table | list[dict]) -> list[str]:
+    """Ids of the non-archived records in a page (an Arrow table, or dict rows)."""
+    if isinstance(objects, pa.Table):
+        live = pc.filter(objects, pc.invert(pc.fill_null(objects["archived"], False)))
+        return [str(i) for i in live["id"].to_pylist()]
+    return [str(r["id"]) for r in objects if not r.get("archived")]

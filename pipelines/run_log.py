@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,8 +31,15 @@ create table if not exists monitor.load_runs (
     full_refresh boolean not null,
     dlt_load_ids varchar,
     error varchar,
+    extract_seconds double,
+    normalize_seconds double,
+    load_seconds double,
     primary key (run_id, system)
 );
+-- columns added after the first release: older warehouses gain them here
+alter table monitor.load_runs add column if not exists extract_seconds double;
+alter table monitor.load_runs add column if not exists normalize_seconds double;
+alter table monitor.load_runs add column if not exists load_seconds double;
 create table if not exists monitor.load_resource_runs (
     run_id varchar not null,
     system varchar not null,
@@ -103,7 +110,8 @@ def record_run_start(
     full_refresh: bool,
 ) -> None:
     con.execute(
-        "insert or replace into monitor.load_runs values (?, ?, ?, ?, null, 'running', ?, null, null)",
+        "insert or replace into monitor.load_runs values "
+        "(?, ?, ?, ?, null, 'running', ?, null, null, null, null, null)",
         [run_id, system, mode, started_at, full_refresh],
     )
 
@@ -117,11 +125,23 @@ def record_run_end(
     load_ids: Iterable[str],
     error: str | None,
     stats: Iterable[ResourceStats],
+    step_seconds: Mapping[str, float],
 ) -> None:
     con.execute(
-        "update monitor.load_runs set finished_at = ?, status = ?, dlt_load_ids = ?, error = ? "
+        "update monitor.load_runs set finished_at = ?, status = ?, dlt_load_ids = ?, error = ?, "
+        "extract_seconds = ?, normalize_seconds = ?, load_seconds = ? "
         "where run_id = ? and system = ?",
-        [finished_at, status, ",".join(load_ids) or None, error, run_id, system],
+        [
+            finished_at,
+            status,
+            ",".join(load_ids) or None,
+            error,
+            step_seconds.get("extract"),
+            step_seconds.get("normalize"),
+            step_seconds.get("load"),
+            run_id,
+            system,
+        ],
     )
     for s in stats:
         con.execute(

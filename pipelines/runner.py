@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -151,12 +152,22 @@ def _load_system(
     with duckdb.connect(str(paths.working)) as con:
         before = {} if full_refresh else _table_counts(con, dataset)
     pipeline = make_pipeline(paths, endpoint.system)
+    load_ids: list[str] = []
+    if pipeline.has_pending_data:  # a previous run died after extracting: finish its packages
+        pipeline.normalize()
+        load_ids += pipeline.load().loads_ids
     source = source_builder(endpoint.system)(endpoint, ctx)
-    info = pipeline.run(source, refresh="drop_sources" if full_refresh else None)
+    started = time.monotonic()
+    pipeline.extract(source, refresh="drop_sources" if full_refresh else None)
+    ctx.step_seconds["extract"] = time.monotonic() - started
+    pipeline.normalize()
+    ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
+    info = pipeline.load()
+    ctx.step_seconds["load"] = time.monotonic() - started - sum(ctx.step_seconds.values())
     info.raise_on_failed_jobs()
     with duckdb.connect(str(paths.working)) as con:
         _apply_counts(ctx.stats, before, _table_counts(con, dataset))
-    return list(info.loads_ids)
+    return load_ids + list(info.loads_ids)
 
 
 def run_load(
@@ -229,6 +240,7 @@ def _run_one(
             load_ids,
             error,
             ctx.stats.values(),
+            ctx.step_seconds,
         )
     return SystemResult(endpoint.system, status, ctx.stats, error)
 

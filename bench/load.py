@@ -1,0 +1,148 @@
+"""Load benchmark: `roundtrip load` against a generated sandbox world.
+
+Figures at a scale: wall seconds and records/s per system and in total, peak RSS of the load
+process; a no-change incremental load as a share of the full load; HubSpot + Salesforce loaded
+ours vs the naive way (dict rows through dlt's default loader, see `bench.naive_load`); and a
+HubSpot load with the sandbox's rate limit on (100 requests / 10 s): achieved share of the
+allowed request rate and failed requests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psutil
+
+from bench.naive_load import SYSTEMS as NAIVE_SYSTEMS
+from sandbox import control
+from sandbox.generator import generate
+from sandbox.state import SandboxPaths
+
+RATE_LIMIT = (100, 10)  # HubSpot Free/Starter: 100 requests per 10 s
+
+
+def _env(root: Path, warehouse: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "ROUNDTRIP_"))}
+    env.update(
+        ROUNDTRIP_SANDBOX_DIR=str(root / "sandbox"),
+        ROUNDTRIP_WAREHOUSE_DIR=str(root / warehouse),
+        ROUNDTRIP_CONFIG=str(root / "roundtrip.toml"),
+    )
+    return env
+
+
+def measure(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak RSS MiB of it and its children)."""
+    started = time.perf_counter()
+    proc = psutil.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            family = [proc, *proc.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in family if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr.read().decode()[-3000:]}")
+    return seconds, peak / 2**20
+
+
+def _last_run(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse / "roundtrip.duckdb"), read_only=True) as con:
+        return con.execute(
+            "select r.system, sum(rr.records), sum(rr.requests), sum(rr.retries), "
+            "epoch(max(r.finished_at) - min(r.started_at)), max(r.extract_seconds) "
+            "from monitor.load_runs r join monitor.load_resource_runs rr using (run_id, system) "
+            "where r.run_id = (select max(run_id) from monitor.load_runs) group by r.system "
+            "order by r.system"
+        ).fetchall()
+
+
+def run(scale: str, seed: int = 42) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix=f"bench-load-{scale}-") as tmp:
+        root = Path(tmp)
+        (root / "roundtrip.toml").write_text("")
+        sandbox = SandboxPaths(root / "sandbox")
+        generate(sandbox, seed=seed, scale=scale)
+        roundtrip = [sys.executable, "-m", "roundtrip", "load"]
+        with control.running(sandbox):  # servers up once, outside the measured processes
+            seconds, rss = measure(roundtrip, _env(root, "warehouse"))
+            total_records = 0
+            for system, records, requests, _retries, system_seconds, _extract in _last_run(
+                root / "warehouse"
+            ):
+                total_records += records
+                figures[f"{system}_records"] = int(records)
+                figures[f"{system}_records_per_s"] = round(records / system_seconds)
+                figures[f"{system}_requests"] = int(requests)
+            figures["full_load_seconds"] = round(seconds, 1)
+            figures["full_load_records"] = int(total_records)
+            figures["full_load_records_per_s"] = round(total_records / seconds)
+            figures["full_load_peak_rss_mib"] = round(rss)
+
+            again, _ = measure(roundtrip, _env(root, "warehouse"))
+            figures["no_change_load_seconds"] = round(again, 1)
+            figures["no_change_share_of_full"] = f"{again / seconds:.1%}"
+
+            crm, crm_rss = measure([*roundtrip, *NAIVE_SYSTEMS], _env(root, "crm"))
+            naive = [sys.executable, "-m", "bench.naive_load"]
+            naive_seconds, naive_rss = measure(naive, _env(root, "naive"))
+            figures["crm_load_seconds"] = round(crm, 1)
+            figures["crm_load_peak_rss_mib"] = round(crm_rss)
+            figures["naive_crm_load_seconds"] = round(naive_seconds, 1)
+            figures["naive_crm_load_peak_rss_mib"] = round(naive_rss)
+            figures["speedup_vs_naive"] = f"{naive_seconds / crm:.1f}x"
+
+        figures.update(_rate_limited_hubspot(root, sandbox))
+    return figures
+
+
+def _rate_limited_hubspot(root: Path, sandbox: SandboxPaths) -> dict[str, Any]:
+    """Load HubSpot with the stand-in enforcing 100 requests / 10 s."""
+    limit, window = RATE_LIMIT
+    env = _env(root, "rate_limited")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "roundtrip",
+            "sandbox",
+            "faults",
+            "hubspot",
+            f"rate_limit={limit}/{window}",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with control.running(sandbox):
+        measure([sys.executable, "-m", "roundtrip", "load", "hubspot"], env)
+    rows = _last_run(root / "rate_limited")
+    _system, _records, requests, retries, _seconds, extract_seconds = rows[0]
+    allowed = limit / window
+    return {
+        "rate_limited_hubspot_requests": int(requests),
+        "rate_limited_hubspot_extract_seconds": round(extract_seconds, 1),
+        "rate_limited_share_of_allowed_rate": f"{requests / extract_seconds / allowed:.1%}",
+        "rate_limited_failed_or_retried_requests": int(retries),
+    }
+
+
+def main() -> None:
+    scale = sys.argv[1] if len(sys.argv) > 1 else "S"
+    for key, value in run(scale).items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()
