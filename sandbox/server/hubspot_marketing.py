@@ -145,13 +145,16 @@ class Marketing:
         limit = self.limit(query.get("limit"), 20, SUBMISSIONS_MAX)
         where, params = "form_guid = ?", [guid]
         after = self.cursor(query.get("after"), "after")
-        if after is not None:
-            where += " AND (epoch_ms(submitted_at), conversion_id) < (?, ?)"
-            params.extend(after)
+        if after is not None:  # keyset on the bare column (see email_events)
+            where += (
+                " AND submitted_at <= make_timestamp(?)"
+                " AND (submitted_at < make_timestamp(?) OR conversion_id < ?)"
+            )
+            params.extend([after[0], after[0], after[1]])
         rows = self.ctx.db.execute(
-            'SELECT conversion_id, epoch_ms(submitted_at), page_url, "values" '
-            f"FROM hubspot_form_submissions WHERE {where} "
-            "ORDER BY epoch_ms(submitted_at) DESC, conversion_id DESC LIMIT ?",
+            'SELECT conversion_id, epoch_ms(submitted_at), page_url, "values", '
+            f"epoch_us(submitted_at) FROM hubspot_form_submissions WHERE {where} "
+            "ORDER BY submitted_at DESC, conversion_id DESC LIMIT ?",
             [*params, limit + 1],
         ).fetchall()
         more = len(rows) > limit
@@ -160,12 +163,12 @@ class Marketing:
                 {"conversionId": cid, "submittedAt": ms, "values": orjson.loads(values),
                  "pageUrl": page_url}
             )
-            for cid, ms, page_url, values in rows[:limit]
+            for cid, ms, page_url, values, _us in rows[:limit]
         ]  # fmt: skip
         body: dict[str, Any] = {"results": results}
         if more:
             last = rows[limit - 1]
-            cursor = encode_cursor(last[1], last[0])
+            cursor = encode_cursor(last[4], last[0])
             params_ = [(k, v) for k, v in query.multi_items() if k != "after"]
             link = (
                 f"{self.ctx.base_url}{request.url.path}?{urlencode([*params_, ('after', cursor)])}"
