@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import dlt
 import duckdb
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.source import DltSource
 from rich.console import Console
 
@@ -43,6 +44,11 @@ os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
 # dlt warns about every Arrow table whose nullability differs from its key hints; our own
 # progress and summary say what matters.
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+# dlt buffers up to 5,000 items per table before writing a file; our items are Arrow batches of
+# ~20k rows, so a few are plenty and memory stays flat however large the source.
+os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "4")
+# DuckDB may take 80 % of RAM for a merge by default; a load spills to disk past this instead.
+DUCKDB_MEMORY_LIMIT = "512MB"
 
 # system -> "module:function" building its dlt source from (SystemEndpoint, LoadContext)
 SOURCES: dict[str, str] = {
@@ -86,10 +92,12 @@ def source_builder(system: str) -> Callable[[SystemEndpoint, LoadContext], DltSo
 
 def make_pipeline(paths: WarehousePaths, system: str) -> dlt.Pipeline:
     """The dlt pipeline of one system; its working state lives inside the warehouse folder."""
+    credentials = DuckDbCredentials(str(paths.working))
+    credentials.global_config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
     return dlt.pipeline(
         pipeline_name=f"roundtrip_{system}",
         pipelines_dir=str(paths.dlt_dir),
-        destination=dlt.destinations.duckdb(str(paths.working)),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=f"raw_{system}",
     )
 
