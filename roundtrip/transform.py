@@ -33,8 +33,8 @@ def dbt_environment(paths: WarehousePaths) -> dict[str, str]:
     """Where dbt reads and writes: the working file, and target/logs inside the warehouse."""
     return {
         "ROUNDTRIP_DBT_DATABASE": str(paths.working),
-        "ROUNDTRIP_DBT_TARGET_PATH": str(paths.work_dir / "dbt_target"),
-        "ROUNDTRIP_DBT_LOG_PATH": str(paths.work_dir / "dbt_logs"),
+        "DBT_TARGET_PATH": str(paths.work_dir / "dbt_target"),
+        "DBT_LOG_PATH": str(paths.work_dir / "dbt_logs"),
     }
 
 
