@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -190,7 +191,8 @@ def run_load(
 ) -> LoadResult:
     """Load every endpoint's system; publish when all succeeded. Never raises for one system's
     failure: it is recorded in `monitor.load_runs` and returned."""
-    console = console or Console(stderr=True)
+    # logs and CI captures are not 80 columns wide: do not truncate the summary there
+    console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     paths.ensure()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     results: list[SystemResult] = []
