@@ -1,0 +1,115 @@
+{#-
+    Per customer: the record ids in each system, lifecycle timestamps and opportunity revenue.
+    lead_at = earliest record; mql_at = first form submission (else lead_at) once the customer is at
+    least a marketing-qualified lead (HubSpot lifecycle stage, or any Salesforce record); sql_at = first
+    Salesforce lead/contact creation (else mql_at) once at least sales-qualified (stage or a Salesforce
+    record with an open/converted lead); opportunity_at / customer_at from the Salesforce opportunities the
+    customer is the primary contact of (created / first closed-won close date). Pipeline = open amount.
+-#}
+with identity_map as (
+    select * from {{ ref('customer_identity_map') }}
+),
+
+records as (
+    select
+        components.customer_id,
+        records.source_object,
+        records.source_record_id,
+        records.created_at
+    from {{ ref('int_person_records_unioned') }} as records
+    inner join {{ ref('int_identity_components_resolved') }} as components
+        on records.record_key = components.record_key
+),
+
+hubspot_stages as (
+    select
+        identity_map.customer_id,
+        max(
+            case contacts.lifecycle_stage
+                when 'subscriber' then 0 when 'lead' then 1 when 'marketingqualifiedlead' then 2
+                when 'salesqualifiedlead' then 3 when 'opportunity' then 4 when 'customer' then 5
+                else 1
+            end
+        ) as stage_rank
+    from identity_map
+    inner join {{ ref('stg_hubspot__contacts') }} as contacts
+        on identity_map.source_object = 'contacts'
+        and identity_map.source_record_id = cast(contacts.contact_id as {{ dbt.type_string() }})
+    group by identity_map.customer_id
+),
+
+opportunities as (
+    select
+        identity_map.customer_id,
+        min(opportunities.created_at) as first_opportunity_at,
+        min(case when opportunities.is_won then opportunities.close_date end) as first_won_date,
+        count(distinct opportunities.opportunity_id) as opportunity_count,
+        sum(case when not opportunities.is_closed then opportunities.amount else 0 end) as pipeline_amount,
+        sum(case when opportunities.is_won then opportunities.amount else 0 end) as closed_won_revenue
+    from {{ ref('stg_salesforce__opportunity_contact_roles') }} as roles
+    inner join {{ ref('stg_salesforce__opportunities') }} as opportunities
+        on roles.opportunity_id = opportunities.opportunity_id and not opportunities.is_deleted
+    inner join identity_map
+        on identity_map.source_object = 'Contact' and identity_map.source_record_id = roles.contact_id
+    where roles.is_primary and not roles.is_deleted
+    group by identity_map.customer_id
+),
+
+per_customer as (
+    select
+        customer_id,
+        min(case when source_object = 'contacts' then source_record_id end) as hubspot_contact_id,
+        count(case when source_object = 'contacts' then 1 end) as hubspot_contact_count,
+        min(case when source_object = 'Lead' then source_record_id end) as salesforce_lead_id,
+        count(case when source_object = 'Lead' then 1 end) as salesforce_lead_count,
+        min(case when source_object = 'Contact' then source_record_id end) as salesforce_contact_id,
+        count(case when source_object = 'Contact' then 1 end) as salesforce_contact_count,
+        count(case when source_object = 'form_submissions' then 1 end) as form_submission_count,
+        min(created_at) as lead_at,
+        min(case when source_object = 'form_submissions' then created_at end) as first_form_at,
+        min(case when source_object in ('Lead', 'Contact') then created_at end) as first_salesforce_at
+    from records
+    group by customer_id
+),
+
+staged as (
+    select
+        per_customer.*,
+        greatest(
+            coalesce(hubspot_stages.stage_rank, 0),
+            case when per_customer.first_salesforce_at is not null then 3 else 0 end,
+            case when opportunities.first_opportunity_at is not null then 4 else 0 end,
+            case when opportunities.first_won_date is not null then 5 else 0 end
+        ) as stage_rank,
+        opportunities.first_opportunity_at,
+        opportunities.first_won_date,
+        coalesce(opportunities.opportunity_count, 0) as opportunity_count,
+        coalesce(opportunities.pipeline_amount, 0) as pipeline_amount,
+        coalesce(opportunities.closed_won_revenue, 0) as closed_won_revenue
+    from per_customer
+    left join hubspot_stages on per_customer.customer_id = hubspot_stages.customer_id
+    left join opportunities on per_customer.customer_id = opportunities.customer_id
+)
+
+select
+    customer_id,
+    hubspot_contact_id,
+    hubspot_contact_count,
+    salesforce_lead_id,
+    salesforce_lead_count,
+    salesforce_contact_id,
+    salesforce_contact_count,
+    form_submission_count,
+    case stage_rank
+        when 0 then 'subscriber' when 1 then 'lead' when 2 then 'marketingqualifiedlead'
+        when 3 then 'salesqualifiedlead' when 4 then 'opportunity' else 'customer'
+    end as lifecycle_stage,
+    lead_at,
+    case when stage_rank >= 2 then coalesce(first_form_at, lead_at) end as mql_at,
+    case when stage_rank >= 3 then coalesce(first_salesforce_at, first_form_at, lead_at) end as sql_at,
+    first_opportunity_at as opportunity_at,
+    cast(first_won_date as {{ dbt.type_timestamp() }}) as customer_at,
+    opportunity_count,
+    pipeline_amount,
+    closed_won_revenue
+from staged

@@ -1,0 +1,133 @@
+{#-
+    One row per platform × day × campaign (Fivetran dbt_ad_reporting's grain): ad spend and delivery,
+    GA4 sessions, CRM leads, opportunities and revenue, and the ratios marketing reads.
+    A campaign name known to an ad platform or Salesforce decides platform and id; other activity keeps
+    the platform its UTMs point to (or 'ga4' / 'crm') and is keyed by its name.
+-#}
+with campaigns as (
+    select * from {{ ref('int_campaigns_unioned') }}
+),
+
+campaign_names as (
+    {#- One campaign per normalised name: an ad platform's before the CRM's, then the smallest id. -#}
+    select *
+    from campaigns
+    where utm_campaign is not null
+    qualify row_number() over (
+        partition by utm_campaign
+        order by case when platform = 'crm' then 1 else 0 end, platform, campaign_id
+    ) = 1
+),
+
+ads as (
+    select
+        platform,
+        date_day,
+        campaign_id,
+        utm_campaign,
+        sum(spend) as spend,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(platform_conversions) as platform_conversions
+    from {{ ref('int_ad_reports_unioned') }}
+    group by 1, 2, 3, 4
+),
+
+activity as (
+    select
+        coalesce(campaign_names.platform, activity.platform_hint) as platform,
+        activity.date_day,
+        campaign_names.campaign_id,
+        activity.utm_campaign,
+        activity.sessions,
+        activity.engaged_sessions,
+        activity.key_events,
+        activity.leads,
+        activity.mqls,
+        activity.opportunities,
+        activity.pipeline_amount,
+        activity.won_opportunities,
+        activity.revenue,
+        activity.campaign_responses
+    from {{ ref('int_campaign_activity_unioned') }} as activity
+    left join campaign_names on activity.utm_campaign = campaign_names.utm_campaign
+),
+
+facts as (
+    select
+        platform, date_day, campaign_id, utm_campaign,
+        spend, impressions, clicks, platform_conversions,
+        0 as sessions, 0 as engaged_sessions, 0 as key_events, 0 as leads, 0 as mqls,
+        0 as opportunities, 0 as pipeline_amount, 0 as won_opportunities, 0 as revenue, 0 as campaign_responses
+    from ads
+    union all
+    select
+        platform, date_day, campaign_id, utm_campaign,
+        0, 0, 0, 0,
+        sessions, engaged_sessions, key_events, leads, mqls,
+        opportunities, pipeline_amount, won_opportunities, revenue, campaign_responses
+    from activity
+),
+
+aggregated as (
+    select
+        platform,
+        date_day,
+        coalesce(campaign_id, utm_campaign) as campaign_key,
+        campaign_id,
+        min(utm_campaign) as utm_campaign,
+        cast(sum(spend) as decimal(18, 6)) as spend,
+        cast(sum(impressions) as bigint) as impressions,
+        cast(sum(clicks) as bigint) as clicks,
+        cast(sum(platform_conversions) as double) as platform_conversions,
+        cast(sum(sessions) as bigint) as sessions,
+        cast(sum(engaged_sessions) as bigint) as engaged_sessions,
+        cast(sum(key_events) as bigint) as key_events,
+        cast(sum(leads) as bigint) as leads,
+        cast(sum(mqls) as bigint) as mqls,
+        cast(sum(opportunities) as bigint) as opportunities,
+        cast(sum(pipeline_amount) as decimal(18, 2)) as pipeline_amount,
+        cast(sum(won_opportunities) as bigint) as won_opportunities,
+        cast(sum(revenue) as decimal(18, 2)) as revenue,
+        cast(sum(campaign_responses) as bigint) as campaign_responses
+    from facts
+    group by 1, 2, 3, 4
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(['aggregated.platform', "'|'", 'cast(aggregated.date_day as varchar)', "'|'", 'aggregated.campaign_key'])) }}
+            as campaign_day_id,
+        aggregated.platform,
+        aggregated.date_day,
+        campaigns.account_id,
+        aggregated.campaign_id,
+        coalesce(campaigns.campaign_name, aggregated.utm_campaign, aggregated.campaign_id) as campaign_name,
+        aggregated.utm_campaign,
+        campaigns.campaign_type,
+        campaigns.campaign_status,
+        aggregated.spend,
+        aggregated.impressions,
+        aggregated.clicks,
+        aggregated.platform_conversions,
+        aggregated.sessions,
+        aggregated.engaged_sessions,
+        aggregated.key_events,
+        aggregated.leads,
+        aggregated.mqls,
+        aggregated.opportunities,
+        aggregated.pipeline_amount,
+        aggregated.won_opportunities,
+        aggregated.revenue,
+        aggregated.campaign_responses,
+        {{ ads_safe_divide('aggregated.spend', 'aggregated.clicks') }} as cost_per_click,
+        {{ ads_safe_divide('aggregated.clicks', 'aggregated.impressions') }} as click_through_rate,
+        {{ ads_safe_divide('aggregated.spend', 'aggregated.leads') }} as cost_per_lead,
+        {{ ads_safe_divide('aggregated.spend', 'aggregated.opportunities') }} as cost_per_opportunity,
+        {{ ads_safe_divide('aggregated.revenue', 'aggregated.spend') }} as return_on_ad_spend
+    from aggregated
+    left join campaigns
+        on aggregated.platform = campaigns.platform and aggregated.campaign_id = campaigns.campaign_id
+)
+
+select * from final

@@ -1,0 +1,28 @@
+with source as (
+    {{ source_or_empty('salesforce', 'contacts') }}
+),
+
+renamed as (
+    select
+        id as contact_id,
+        {{ clean_text('account_id') }} as account_id,
+        email as email_raw,
+        {{ email_normalized('email') }} as email_normalized,
+        {{ email_match_key('email') }} as email_match_key,
+        {{ clean_text('first_name') }} as first_name,
+        {{ clean_text('last_name') }} as last_name,
+        {{ clean_text('title') }} as job_title,
+        {{ phone_e164('phone') }} as phone_e164,
+        {{ clean_text('mailing_country') }} as country,
+        {{ clean_lower('lead_source') }} as lead_source,
+        {{ clean_text('owner_id') }} as owner_id,
+        {{ clean_text('roundtrip_customer_id__c') }} as synced_customer_id,
+        lead_score__c as synced_lead_score,
+        coalesce(is_deleted, false) as is_deleted,
+        created_date as created_at,
+        last_modified_date as updated_at,
+        system_modstamp
+    from source
+)
+
+select * from renamed
