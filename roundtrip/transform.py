@@ -38,9 +38,7 @@ def dbt_environment(paths: WarehousePaths) -> dict[str, str]:
     }
 
 
-def run_dbt(
-    args: list[str], settings: Settings, paths: WarehousePaths
-) -> tuple[bool, list[str]]:
+def run_dbt(args: list[str], settings: Settings, paths: WarehousePaths) -> tuple[bool, list[str]]:
     """Run one dbt command in-process against the working file; return (success, failures)."""
     import json
 
@@ -72,9 +70,7 @@ def run_transform(
 ) -> TransformResult:
     paths = WarehousePaths(settings.warehouse_dir)
     if not paths.working.exists():
-        raise UserError(
-            f"no working warehouse at {paths.working}; run `roundtrip load` first"
-        )
+        raise UserError(f"no working warehouse at {paths.working}; run `roundtrip load` first")
     with writer_lock(paths.lock_file, "roundtrip transform", timeout=lock_timeout, on_wait=echo):
         ok, failures = run_dbt(["build"], settings, paths)
         if ok:
