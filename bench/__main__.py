@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "sandbox_throughput": ("S",),
     "transport": ("S",),
     "load": ("S", "M"),
+    "transform": ("S", "M"),
 }
 
 
