@@ -28,7 +28,7 @@ from sandbox.state import SandboxPaths
 RATE_LIMIT = (100, 10)  # HubSpot Free/Starter: 100 requests per 10 s
 
 
-def _env(root: Path, warehouse: str) -> dict[str, str]:
+def project_env(root: Path, warehouse: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "ROUNDTRIP_"))}
     env.update(
         ROUNDTRIP_SANDBOX_DIR=str(root / "sandbox"),
@@ -76,7 +76,7 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
         generate(sandbox, seed=seed, scale=scale)
         roundtrip = [sys.executable, "-m", "roundtrip", "load"]
         with control.running(sandbox):  # servers up once, outside the measured processes
-            seconds, rss = measure(roundtrip, _env(root, "warehouse"))
+            seconds, rss = measure(roundtrip, project_env(root, "warehouse"))
             total_records = 0
             for system, records, requests, _retries, system_seconds, _extract in _last_run(
                 root / "warehouse"
@@ -90,13 +90,13 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
             figures["full_load_records_per_s"] = round(total_records / seconds)
             figures["full_load_peak_rss_mib"] = round(rss)
 
-            again, _ = measure(roundtrip, _env(root, "warehouse"))
+            again, _ = measure(roundtrip, project_env(root, "warehouse"))
             figures["no_change_load_seconds"] = round(again, 1)
             figures["no_change_share_of_full"] = f"{again / seconds:.1%}"
 
-            crm, crm_rss = measure([*roundtrip, *NAIVE_SYSTEMS], _env(root, "crm"))
+            crm, crm_rss = measure([*roundtrip, *NAIVE_SYSTEMS], project_env(root, "crm"))
             naive = [sys.executable, "-m", "bench.naive_load"]
-            naive_seconds, naive_rss = measure(naive, _env(root, "naive"))
+            naive_seconds, naive_rss = measure(naive, project_env(root, "naive"))
             figures["crm_load_seconds"] = round(crm, 1)
             figures["crm_load_peak_rss_mib"] = round(crm_rss)
             figures["naive_crm_load_seconds"] = round(naive_seconds, 1)
@@ -110,7 +110,7 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
 def _rate_limited_hubspot(root: Path, sandbox: SandboxPaths) -> dict[str, Any]:
     """Load HubSpot with the stand-in enforcing 100 requests / 10 s."""
     limit, window = RATE_LIMIT
-    env = _env(root, "rate_limited")
+    env = project_env(root, "rate_limited")
     subprocess.run(
         [
             sys.executable,

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.load import _env, measure
+from bench.load import measure, project_env
 from sandbox import control
 from sandbox.generator import generate
 from sandbox.state import SandboxPaths
@@ -20,7 +20,7 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
         (root / "roundtrip.toml").write_text("")
         sandbox = SandboxPaths(root / "sandbox")
         generate(sandbox, seed=seed, scale=scale)
-        env = _env(root, "warehouse")
+        env = project_env(root, "warehouse")
         roundtrip = [sys.executable, "-m", "roundtrip"]
         with control.running(sandbox):
             measure([*roundtrip, "load"], env)
