@@ -245,9 +245,21 @@ def sync(names: tuple[str, ...], dry_run: bool, full: bool) -> None:
 
 
 @cli.command("docs")
-def docs() -> None:
-    """Build the data dictionary, the integration map and the status page."""
-    _not_built("docs", 4)
+@click.pass_context
+def docs(ctx: click.Context) -> None:
+    """Build dbt's docs site, the data dictionary and the integration map.
+
+    \b
+    docs/data_dictionary.md and .csv   every mart column: type, description, example,
+                                       source system, lineage, PII flag
+    docs/integration_map.md            every enabled integration: source, destination,
+                                       data, frequency, method
+    warehouse/work/dbt_target/index.html   dbt's documentation site
+    """
+    from roundtrip.docs import build_docs
+
+    for path in build_docs(_settings(ctx)):
+        click.echo(f"wrote {path}")
 
 
 def main() -> None:
