@@ -30,6 +30,7 @@ ranked_links as (
                     when 'salesforce_contact_id' then 1
                     when 'salesforce_lead_id' then 2
                     when 'email' then 3
+                    when 'email_exact' then 3
                     when 'email_and_name' then 4
                     when 'name_company' then 5
                     else 6
