@@ -112,7 +112,10 @@ class PageConverter:
         self, name: str, values: list[Any], arrow_type: pa.DataType
     ) -> tuple[pa.Array, pa.Array | None]:
         if pa.types.is_string(arrow_type):
-            return pa.array([_as_text(v) for v in values], pa.string()), None
+            try:  # the common case: every value is already text or null
+                return pa.array(values, pa.string()), None
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return pa.array([_as_text(v) for v in values], pa.string()), None
         try:
             return _to_arrow(values, arrow_type), None
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, OverflowError):
@@ -158,7 +161,7 @@ def _to_arrow(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     """Convert raw JSON values (often strings, as vendors send numbers) to `arrow_type`."""
     cleaned = [None if v == "" else v for v in values]
     if pa.types.is_timestamp(arrow_type):
-        return pa.array([_parse_timestamp(v) for v in cleaned], arrow_type)
+        return _to_timestamps(cleaned, arrow_type)
     if pa.types.is_boolean(arrow_type):
         return pa.array([_parse_bool(v) for v in cleaned], arrow_type)
     if all(v is None or isinstance(v, str) for v in cleaned):
@@ -171,6 +174,21 @@ def _to_arrow(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
             return pc.cast(as_float, arrow_type)
         return pc.cast(text, arrow_type)
     return pa.array(cleaned, arrow_type)
+
+
+def _to_timestamps(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    """Vectorised where the shape allows (epoch milliseconds, ISO 8601 with a zone), else per
+    value (naive ISO strings, dates, datetimes)."""
+    present = [v for v in values if v is not None]
+    if all(type(v) is int or (type(v) is str and v.isdigit()) for v in present):
+        millis = pa.array([None if v is None else int(v) for v in values], pa.int64())
+        return pc.cast(pc.cast(millis, pa.timestamp("ms", tz="UTC")), arrow_type)
+    if all(type(v) is str for v in present):
+        try:
+            return pc.cast(pa.array(values, pa.string()), arrow_type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return pa.array([_parse_timestamp(v) for v in values], arrow_type)
 
 
 def _parse_timestamp(value: Any) -> datetime | None:
