@@ -257,9 +257,6 @@ def _run_one(
 
 def _describe(exc: BaseException) -> str:
     """The innermost meaningful message (dlt wraps source errors in PipelineStepFailed)."""
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        inner = exc.__cause__ or exc.__context__
-        if inner is None:
-            break
+    while (inner := exc.__cause__ or exc.__context__) is not None:
         exc = inner
     return f"{type(exc).__name__}: {exc}"
