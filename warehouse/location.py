@@ -6,6 +6,7 @@
 | `work/roundtrip.duckdb` | the working file; only the writer holding the lock opens it |
 | `work/writer.lock` | the cross-process writer lock shared by load and transform |
 | `work/dlt/` | dlt's pipeline working state (not the home folder) |
+| `state/<schema>.sqlite` | state written at any time: reverse sync (`reverse`), health checks (`monitor`); mirrored into the warehouse on publish (see `state_store.py`) |
 | `queries/` | example analyses for analysts (plain SQL) |
 """
 
@@ -46,6 +47,14 @@ class WarehousePaths:
     @property
     def dlt_dir(self) -> Path:
         return self.work_dir / "dlt"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+    def state_file(self, schema: str) -> Path:
+        """The SQLite state file mirrored into the warehouse schema `schema` on publish."""
+        return self.state_dir / f"{schema}.sqlite"
 
     def ensure(self) -> WarehousePaths:
         self.work_dir.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,17 @@ import shutil
 import duckdb
 
 from warehouse.location import WarehousePaths
+from warehouse.state_store import mirror_state
+
+STATE_SCHEMAS = ("reverse", "monitor")
 
 
 def publish(paths: WarehousePaths) -> None:
-    """Checkpoint the working file and atomically replace the published copy with it."""
+    """Mirror the state files in, checkpoint the working file and atomically replace the
+    published copy with it."""
     with duckdb.connect(str(paths.working)) as con:
+        for schema in STATE_SCHEMAS:
+            mirror_state(con, paths.state_file(schema), schema)
         con.execute("CHECKPOINT")
     tmp = paths.published.with_name(f".{paths.published.name}.{os.getpid()}.tmp")
     try:
