@@ -68,16 +68,50 @@ class Project:
         return result
 
 
+def _new_project(root: Path, world: SandboxPaths, warehouse: Path | None = None) -> Project:
+    """A project folder holding a copy of `world` (and of a `warehouse` folder, when given)."""
+    sandbox = SandboxPaths(root / "sandbox")
+    sandbox.root.mkdir(parents=True)
+    for name in WORLD_FILES:
+        shutil.copy2(world.root / name, sandbox.root / name)
+    (root / "roundtrip.toml").write_text("")
+    if warehouse is not None:
+        shutil.copytree(warehouse, root / "warehouse", ignore=shutil.ignore_patterns("*.lock"))
+    return Project(root, sandbox, root / "warehouse")
+
+
+def _stop_sandbox(project: Project) -> None:
+    from sandbox.control import down
+
+    down(echo=lambda _msg: None, paths=project.sandbox)
+
+
 @pytest.fixture
 def project(tmp_path: Path, world_template: SandboxPaths) -> Iterator[Project]:
     """A fresh copy of the template world plus an empty warehouse; servers are stopped after."""
-    sandbox = SandboxPaths(tmp_path / "sandbox")
-    sandbox.root.mkdir()
-    for name in WORLD_FILES:
-        shutil.copy2(world_template.root / name, sandbox.root / name)
-    (tmp_path / "roundtrip.toml").write_text("")
-    proj = Project(tmp_path, sandbox, tmp_path / "warehouse")
+    proj = _new_project(tmp_path, world_template)
     yield proj
-    from sandbox.control import down
+    _stop_sandbox(proj)
 
-    down(echo=lambda _msg: None, paths=sandbox)
+
+@pytest.fixture(scope="session")
+def transformed(
+    tmp_path_factory: pytest.TempPathFactory, world_template: SandboxPaths
+) -> Iterator[Project]:
+    """`roundtrip load` then `roundtrip transform` once per session (scale S, seed 7).
+
+    Shared: open its files read-only and never write to its sandbox; tests that change
+    anything take `transformed_project`, a private copy."""
+    proj = _new_project(tmp_path_factory.mktemp("transformed"), world_template)
+    proj.roundtrip("load")
+    proj.roundtrip("transform")
+    _stop_sandbox(proj)
+    yield proj
+
+
+@pytest.fixture
+def transformed_project(tmp_path: Path, transformed: Project) -> Iterator[Project]:
+    """A private copy of the loaded and transformed project (its world as the load left it)."""
+    proj = _new_project(tmp_path / "project", transformed.sandbox, transformed.warehouse)
+    yield proj
+    _stop_sandbox(proj)

@@ -87,7 +87,9 @@ def mirror_state(duck: duckdb.DuckDBPyConnection, state_file: Path, schema: str)
             select = ", ".join(f'CAST(data."{n}" AS {t}) AS "{n}"' for n, t in columns)
             duck.register("data", data)
             try:
-                duck.execute(f'CREATE OR REPLACE TABLE {schema}."{table}" AS SELECT {select} FROM data')
+                duck.execute(
+                    f'CREATE OR REPLACE TABLE {schema}."{table}" AS SELECT {select} FROM data'
+                )
             finally:
                 duck.unregister("data")
     finally:
