@@ -47,11 +47,28 @@ class HubSpotClient(VendorClient):
     association_batch = 100
     email_events_limit = 1000
     submissions_limit = 50
+    batch_limit = 100  # inputs per batch read/update/upsert
 
     # ------------------------------------------------------------------ definitions
     def properties(self, object_type: str) -> list[dict[str, Any]]:
         """Property definitions (name, type, …): where column types come from."""
         return self.transport.get_json(f"/crm/v3/properties/{object_type}")["results"]
+
+    # ------------------------------------------------------------------ batch writes
+    def batch_update(self, object_type: str, inputs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """`POST /crm/v3/objects/{type}/batch/update` with at most `batch_limit` inputs
+        `{"id", "properties"}`: 200 when all were written, 207 with `errors` (e.g. OBJECT_NOT_FOUND
+        naming the ids) when some were not; a 400 (one invalid value) rejects the whole batch."""
+        return self.transport.post_json(
+            f"/crm/v3/objects/{object_type}/batch/update", {"inputs": list(inputs)}
+        )
+
+    def batch_upsert(self, object_type: str, inputs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """`POST /crm/v3/objects/{type}/batch/upsert`: inputs `{"id", "idProperty", "properties"}`
+        update the record whose unique `idProperty` equals `id`, or create it."""
+        return self.transport.post_json(
+            f"/crm/v3/objects/{object_type}/batch/upsert", {"inputs": list(inputs)}
+        )
 
     # ------------------------------------------------------------------ list
     def list_objects(

@@ -18,6 +18,8 @@ API_VERSION = "v62.0"
 LOGIN_URL = "https://login.salesforce.com"
 
 Page = list[dict[str, Any]]
+# One sObject Collections call carries at most this many records.
+COLLECTION_LIMIT = 200
 
 
 class SalesforceClient(VendorClient):
@@ -89,3 +91,21 @@ class SalesforceClient(VendorClient):
             if data.get("done", True) or not data.get("nextRecordsUrl"):
                 return
             data = self.transport.get_json(data["nextRecordsUrl"])
+
+    def collection_update(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`PATCH composite/sobjects` with `allOrNone=false`: records carry `attributes.type` and
+        `id`; one `{"id","success","errors"}` per record, in order."""
+        return self.transport.patch_json(
+            f"/services/data/{API_VERSION}/composite/sobjects",
+            {"allOrNone": False, "records": records},
+        )
+
+    def collection_upsert(
+        self, sobject: str, external_id_field: str, records: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """`PATCH composite/sobjects/{sobject}/{externalIdField}` with `allOrNone=false`: update
+        the record with that external id, or create it (`created` says which)."""
+        return self.transport.patch_json(
+            f"/services/data/{API_VERSION}/composite/sobjects/{sobject}/{external_id_field}",
+            {"allOrNone": False, "records": records},
+        )

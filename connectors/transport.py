@@ -154,6 +154,9 @@ class Transport:
     def post_json(self, path_or_url: str, json: Any, **kwargs: Any) -> Any:
         return self._send("POST", path_or_url, {**kwargs, "json": json}, parse_json=True)[1]
 
+    def patch_json(self, path_or_url: str, json: Any, **kwargs: Any) -> Any:
+        return self._send("PATCH", path_or_url, {**kwargs, "json": json}, parse_json=True)[1]
+
     def request(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
         """Send with limits, retries and one token refresh; return a 2xx/3xx response."""
         return self._send(method, path_or_url, kwargs, parse_json=False)[0]

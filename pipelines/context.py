@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from connectors.vendors import policy_for
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
 from pipelines.run_log import ResourceStats
 
@@ -58,13 +57,9 @@ class LoadContext:
 
     def client(self, client_class: type[C], endpoint: SystemEndpoint) -> C:
         """A vendor client for `endpoint` whose malformed pages are quarantined as rejects."""
-        options: dict[str, Any] = {}
-        if endpoint.mode == "sandbox":
-            # No published limit to respect: the stand-in enforces and advertises its own limit
-            # in the vendor's headers, which the transport follows.
-            published = policy_for(client_class.vendor).default_limits  # type: ignore[attr-defined]
-            options["limits"] = dict.fromkeys(published)
-        client = client_class.from_endpoint(endpoint, **options)  # type: ignore[attr-defined]
+        client = client_class.from_endpoint(  # type: ignore[attr-defined]
+            endpoint, server_paced=endpoint.mode == "sandbox"
+        )
         client.transport.on_malformed = self.quarantine_page
         return client
 

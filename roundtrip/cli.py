@@ -170,9 +170,6 @@ def sandbox_faults(vendor: str, assignments: tuple[str, ...], clear: bool) -> No
 # ------------------------------------------------------------------------------ the stages
 
 
-def _not_built(stage: str, issue: int) -> None:
-    """Say plainly that a stage has no implementation yet (it lands with its own issue)."""
-    click.echo(f"roundtrip {stage}: nothing to run yet — this stage lands with issue #{issue}.")
 
 
 @cli.command("load")
@@ -239,9 +236,28 @@ def transform(ctx: click.Context) -> None:
 @click.argument("names", nargs=-1)
 @click.option("--dry-run", is_flag=True, help="Print the planned changes; write nothing.")
 @click.option("--full", is_flag=True, help="Ignore the sync state and re-send every row.")
-def sync(names: tuple[str, ...], dry_run: bool, full: bool) -> None:
-    """Push computed fields back to the CRM and MAP (reverse/syncs.yml)."""
-    _not_built("sync", 5)
+@click.pass_context
+def sync(ctx: click.Context, names: tuple[str, ...], dry_run: bool, full: bool) -> None:
+    """Push computed fields back to the CRM and MAP: the syncs NAMES (default: all).
+
+    Each sync (reverse/syncs.yml, or the file $ROUNDTRIP_SYNCS) diffs its model in the
+    published warehouse against what the destination last accepted and sends only new and
+    changed rows, in the vendor's batch calls. Rejected rows are kept in reverse.sync_rejects
+    and retried on later runs; every run is logged in reverse.sync_runs
+    (warehouse/state/reverse.sqlite, mirrored into the warehouse on publish). Every spec is
+    checked (model, columns, destination fields) before anything is sent. Exit code 1 when a
+    sync failed.
+    """
+    from rich.console import Console
+
+    from roundtrip.sync import render_reports, run_syncs
+
+    reports = run_syncs(_settings(ctx), names, dry_run=dry_run, full=full, echo=click.echo)
+    console = Console(width=max(Console().width, 180))
+    for renderable in render_reports(reports, dry_run=dry_run):
+        console.print(renderable)
+    if any(r.status == "failed" for r in reports):
+        ctx.exit(1)
 
 
 @cli.command("docs")

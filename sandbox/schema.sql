@@ -23,6 +23,17 @@ CREATE TABLE hubspot_properties (
     PRIMARY KEY (object_type, name)
 );
 
+-- Every value written through the API (batch update/upsert), newest last: served as
+-- `propertiesWithHistory` on GET /crm/v3/objects/{objectType}/{id}; empty in a new world.
+CREATE TABLE hubspot_property_history (
+    object_type VARCHAR NOT NULL,
+    object_id   BIGINT NOT NULL,
+    property    VARCHAR NOT NULL,
+    value       VARCHAR,
+    timestamp   TIMESTAMPTZ NOT NULL,
+    source_type VARCHAR NOT NULL   -- INTEGRATION for API writes
+);
+
 -- Bookkeeping columns: id, created_at, updated_at, archived, archived_at. The stand-in renders
 -- createdate / lastmodifieddate (contacts) or hs_lastmodifieddate (companies, deals) from
 -- created_at / updated_at. Every other column is a property stored as the string HubSpot returns

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+import pyarrow as pa
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -50,6 +51,7 @@ _ENUM_OPTIONS = {
                        "opportunity", "customer", "evangelist", "other"),
     "dealstage": ("appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
                   "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"),
+    "lead_tier": ("A", "B", "C", "D"),
 }  # fmt: skip
 _DEFAULTS = {
     "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
@@ -285,7 +287,11 @@ class Crm:
             raise VendorError(
                 json_response(error_body("resource not found", "OBJECT_NOT_FOUND"), 404)
             )
-        return json_response(self.render(obj, row, props))
+        record = self.render(obj, row, props)
+        with_history = self.wanted(obj, query.getlist("propertiesWithHistory"))
+        if query.getlist("propertiesWithHistory"):
+            record["propertiesWithHistory"] = self.history(obj, row[0], with_history)
+        return json_response(record)
 
     # ------------------------------------------------------------------ search
     def filter_sql(self, obj: ObjectType, flt: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -500,13 +506,53 @@ class Crm:
             )
         return values
 
-    def write(self, obj: ObjectType, record_id: int, values: dict[str, str | None]) -> None:
+    def write(self, obj: ObjectType, items: list[tuple[int, dict[str, str | None]]]) -> None:
+        """Set property values on records (one statement per property, not per record) and
+        append them to the property history."""
+        if not items:
+            return
         self.snapshots.invalidate(obj.table)
-        assignments = ", ".join(f'"{name}" = ?' for name in values)
-        self.ctx.db.execute(
-            f"UPDATE {obj.table} SET {assignments}, updated_at = ? WHERE id = ?",
-            [*values.values(), self.ctx.now, record_id],
+        written = pa.table(
+            {
+                "id": [record_id for record_id, values in items for _ in values],
+                "property": [name for _, values in items for name in values],
+                "value": pa.array([v for _, values in items for v in values.values()], pa.string()),
+            }
         )
+        db = self.ctx.db
+        db.register("written", written)
+        try:
+            for name in sorted(set(written.column("property").to_pylist())):
+                db.execute(
+                    f'UPDATE {obj.table} SET "{name}" = written.value FROM written '
+                    f"WHERE written.property = ? AND {obj.table}.id = written.id",
+                    [name],
+                )
+            db.execute(
+                f"UPDATE {obj.table} SET updated_at = ? "
+                "WHERE id IN (SELECT DISTINCT id FROM written)",
+                [self.ctx.now],
+            )
+            db.execute(
+                "INSERT INTO hubspot_property_history "
+                "SELECT ?, id, property, value, ?, 'INTEGRATION' FROM written",
+                [obj.name, self.ctx.now],
+            )
+        finally:
+            db.unregister("written")
+
+    def history(self, obj: ObjectType, record_id: int, props: list[str]) -> dict[str, list]:
+        """`propertiesWithHistory`: every written value of `props`, newest first."""
+        rows = self.ctx.db.execute(
+            "SELECT property, value, epoch_ms(timestamp), source_type FROM hubspot_property_history "
+            f"WHERE object_type = ? AND object_id = ? AND property IN ({', '.join('?' * len(props))}) "
+            "ORDER BY rowid DESC",
+            [obj.name, record_id, *props],
+        ).fetchall()
+        out: dict[str, list] = {p: [] for p in props}
+        for prop, value, ms, source in rows:
+            out[prop].append({"value": value, "timestamp": iso_ms(ms), "sourceType": source})
+        return out
 
     async def batch_update(self, request: Request) -> Response:
         started = _iso(datetime.now(UTC))
@@ -517,9 +563,10 @@ class Crm:
         validated = [self.validate(obj, i.get("properties")) for i in inputs]
         found = self.existing(obj, ids)
         missing = [i for i in ids if i not in found]
-        for record_id, values in zip(ids, validated, strict=True):
-            if record_id in found:
-                self.write(obj, int(record_id), values)
+        self.write(
+            obj,
+            [(int(i), values) for i, values in zip(ids, validated, strict=True) if i in found],
+        )
         props = sorted({n for values in validated for n in values} | set(obj.defaults))
         results = self.fetch(obj, [i for i in ids if i in found], props)
         return self.batch_response(
@@ -561,7 +608,7 @@ class Crm:
             else:
                 record_id, created = row[0], False
             if values:
-                self.write(obj, record_id, values)
+                self.write(obj, [(record_id, values)])
             props = sorted(set(values) | set(obj.defaults))
             record = self.fetch(obj, [str(record_id)], props)[0]
             record["new"] = created

@@ -1,0 +1,163 @@
+"""Run one sync: diff, then batch writes whose per-record answers update the state.
+
+Per batch: send (the transport handles limits, Retry-After, backoff and token refresh), split a
+batch the vendor refuses whole until the record at fault stands alone, then record every
+record's outcome in one state transaction. A crash before that commit leaves the batch
+unaccepted, so the next run re-sends it: at most one extra write per record, never a state
+that claims a write the destination did not accept.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from connectors.errors import BadRequest, VendorError
+from reverse.destinations import Change, Outcome, Writer
+from reverse.plan import PlanCounts, Planner
+from reverse.specs import SyncSpec
+from reverse.state import (
+    Accepted,
+    Rejected,
+    record_outcomes,
+    retire_rejects,
+    start_run,
+    update_run,
+    utcnow,
+)
+
+log = logging.getLogger("roundtrip.reverse")
+
+SUCCEEDED, PARTIAL, FAILED, PLANNED = "succeeded", "partial", "failed", "planned"
+
+
+@dataclass
+class SyncReport:
+    sync: str
+    run_id: str | None
+    counts: PlanCounts
+    status: str = PLANNED
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    dead: int = 0
+    requests: int = 0
+    http_retries: int = 0
+    diff_seconds: float = 0.0
+    seconds: float = 0.0
+    error: str | None = None
+    rejections: list[Outcome] = field(default_factory=list)  # a sample, for the summary
+
+    def as_run_columns(self) -> dict[str, object]:
+        c = self.counts
+        return {
+            "planned": c.planned, "inserts": c.inserts, "updates": c.updates, "clears": c.clears,
+            "skipped_null": c.skipped_null, "invalid": c.invalid, "retried": c.retried,
+            "sent": self.sent, "accepted": self.accepted, "rejected": self.rejected,
+            "dead": self.dead, "requests": self.requests, "http_retries": self.http_retries,
+            "diff_seconds": round(self.diff_seconds, 3), "seconds": round(self.seconds, 3),
+        }  # fmt: skip
+
+
+def write_isolating(writer: Writer, spec: SyncSpec, changes: list[Change]) -> list[Outcome]:
+    """Write a batch; when the vendor refuses it whole (400), halve it until each refused
+    record stands alone with the vendor's reason."""
+    try:
+        return writer.write(spec, changes)
+    except BadRequest as exc:
+        if len(changes) == 1:
+            reason = exc.vendor_message or str(exc)
+            return [Outcome(changes[0].key, False, reason=f"refused: {reason}")]
+        middle = len(changes) // 2
+        return write_isolating(writer, spec, changes[:middle]) + write_isolating(
+            writer, spec, changes[middle:]
+        )
+
+
+def _record(
+    state: sqlite3.Connection,
+    spec: SyncSpec,
+    run_id: str,
+    batch: list[Change],
+    outcomes: list[Outcome],
+) -> tuple[int, int, int, list[Outcome]]:
+    """Store one batch's outcomes; (accepted, rejected, dead, rejected outcomes)."""
+    by_key = {c.key: c for c in batch}
+    accepted = [
+        Accepted(o.key, o.record_id, by_key[o.key].fields_hash, by_key[o.key].payload)
+        for o in outcomes
+        if o.accepted
+    ]
+    refused = [o for o in outcomes if not o.accepted]
+    rejected = [
+        Rejected(o.key, by_key[o.key].fields_hash or "clear", by_key[o.key].payload, o.reason)
+        for o in refused
+    ]
+    dead = record_outcomes(state, spec.name, run_id, spec.max_attempts, accepted, rejected)
+    return len(accepted), len(rejected), dead, refused
+
+
+def run_sync(
+    spec: SyncSpec,
+    planner: Planner,
+    state: sqlite3.Connection,
+    writer: Writer,
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    on_batch: Callable[[SyncReport], None] | None = None,
+) -> SyncReport:
+    """Plan the sync and, unless `dry_run`, send it; the run is logged in `sync_runs`."""
+    started = time.monotonic()
+    counts = planner.prepare(spec, state, full=full)
+    report = SyncReport(spec.name, None, counts, diff_seconds=time.monotonic() - started)
+    if dry_run:
+        return report
+    report.run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
+    start_run(state, report.run_id, spec.name, full)
+    duplicates = planner.duplicate_keys()
+    if duplicates:
+        record_outcomes(state, spec.name, report.run_id, spec.max_attempts, [], [
+            Rejected(key, "duplicate", "{}", f"key appears {n} times in {spec.model}: not sent")
+            for key, n in duplicates
+        ])  # fmt: skip
+        log.warning(
+            "%s: %d key(s) appear more than once in %s", spec.name, len(duplicates), spec.model
+        )
+    retire_rejects(state, spec.name, planner.left_model())
+    base_requests, base_retries = writer.requests()
+    batch_size = min(spec.batch_size or writer.max_batch, writer.max_batch)
+    try:
+        for batch in planner.changes(spec, batch_size):
+            outcomes = write_isolating(writer, spec, batch)
+            accepted, rejected, dead, refused = _record(state, spec, report.run_id, batch, outcomes)
+            report.sent += len(batch)
+            report.accepted += accepted
+            report.rejected += rejected
+            report.dead += dead
+            report.rejections.extend(refused[: max(0, 5 - len(report.rejections))])
+            requests, retries = writer.requests()
+            report.requests, report.http_retries = requests - base_requests, retries - base_retries
+            if on_batch is not None:
+                on_batch(report)
+        report.status = PARTIAL if report.rejected else SUCCEEDED
+    except VendorError as exc:
+        report.status, report.error = FAILED, str(exc)
+        log.error("%s: stopped: %s", spec.name, exc)
+    finally:
+        requests, retries = writer.requests()
+        report.requests, report.http_retries = requests - base_requests, retries - base_retries
+        report.seconds = time.monotonic() - started
+        update_run(
+            state,
+            report.run_id,
+            finished_at=utcnow(),
+            status=report.status if report.status != PLANNED else FAILED,
+            error=report.error,
+            **report.as_run_columns(),
+        )
+    return report

@@ -1,0 +1,176 @@
+"""The diff: a sync's model rows against what the destination last accepted, in DuckDB.
+
+Each model row becomes a JSON payload of its mapped fields (`to_json(struct_pack(...))`) and
+the md5 of that payload is compared with the hash the destination accepted (reverse.state):
+new and changed rows are planned, unchanged ones are not, so a sync with nothing changed
+sends no write request at all. Mirror syncs also plan a clear for every accepted key that
+left the model. Planned rows stream out in batches; nothing holds the whole model in memory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from reverse.destinations import CLEAR, INSERT, UPDATE, Change
+from reverse.specs import SyncSpec, check_against_model, model_relation
+from reverse.state import DEAD, GONE, known_hashes
+
+WAREHOUSE = "wh"  # the published warehouse, attached read-only
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class PlanCounts:
+    inserts: int = 0
+    updates: int = 0
+    clears: int = 0
+    skipped_null: int = (
+        0  # rows whose mapped values are all null (null_policy keep): nothing to send
+    )
+    invalid: int = 0  # rows without a key, or whose key is duplicated in the model
+    retried: int = 0  # planned rows the destination rejected before
+    samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def planned(self) -> int:
+        return self.inserts + self.updates + self.clears
+
+
+class Planner:
+    """Open on the published warehouse; `counts()` then `changes()` for one spec."""
+
+    def __init__(self, published: Path) -> None:
+        self.con = duckdb.connect()
+        self.con.execute(f"ATTACH '{published}' AS {WAREHOUSE} (READ_ONLY)")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Planner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check(self, spec: SyncSpec) -> None:
+        check_against_model(spec, self.con, WAREHOUSE)
+
+    def prepare(self, spec: SyncSpec, state: sqlite3.Connection, *, full: bool) -> PlanCounts:
+        """Build this spec's plan as temp tables and count it."""
+        schema, table = model_relation(spec)
+        self.con.register("known_arrow", known_hashes(state, spec.name))
+        self.con.execute("CREATE OR REPLACE TEMP TABLE known AS SELECT * FROM known_arrow")
+        self.con.unregister("known_arrow")
+        values = ", ".join(f"{_quote(m.field)} := {_quote(m.column)}" for m in spec.mappings)
+        all_null = " AND ".join(f"{_quote(m.column)} IS NULL" for m in spec.mappings)
+        where = " AND ".join(f"{_quote(c)} = ?" for c in spec.filter) or "TRUE"
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE model AS
+            SELECT
+                CAST({_quote(spec.key)} AS VARCHAR) AS key,
+                to_json(struct_pack({values})) AS payload,
+                ({all_null}) AS all_null,
+                count(*) OVER (PARTITION BY {_quote(spec.key)}) AS copies
+            FROM {WAREHOUSE}.{_quote(schema)}.{_quote(table)}
+            WHERE {where}
+            """,
+            list(spec.filter.values()),
+        )
+        skip_null = "model.all_null" if spec.null_policy == "keep" else "FALSE"
+        first_action = INSERT if spec.mode == "upsert" else UPDATE
+        clear_payload = orjson.dumps(dict.fromkeys(spec.fields)).decode()
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE plan AS
+            WITH valid AS (
+                SELECT key, payload, md5(payload) AS fields_hash
+                FROM model
+                WHERE key IS NOT NULL AND copies = 1 AND NOT {skip_null}
+            )
+            SELECT
+                valid.key,
+                CASE WHEN known.fields_hash IS NULL THEN '{first_action}' ELSE '{UPDATE}' END
+                    AS action,
+                valid.payload,
+                valid.fields_hash,
+                coalesce(known.reject_status, '{GONE}') != '{GONE}' AS retry
+            FROM valid
+            LEFT JOIN known ON valid.key = known.key
+            WHERE (? OR known.fields_hash IS DISTINCT FROM valid.fields_hash)
+              AND NOT coalesce(
+                  known.reject_status = '{DEAD}' AND known.reject_hash = valid.fields_hash, FALSE
+              )
+            UNION ALL
+            SELECT known.key, '{CLEAR}', '{clear_payload}', NULL, known.reject_hash IS NOT NULL
+            FROM known
+            WHERE ? AND known.fields_hash IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM model WHERE model.key = known.key)
+            """,
+            [full, spec.mode == "mirror"],
+        )
+        counts = PlanCounts()
+        for action, n, retried in self.con.execute(
+            "SELECT action, count(*), count(*) FILTER (WHERE retry) FROM plan GROUP BY action"
+        ).fetchall():
+            setattr(counts, f"{action}s", n)
+            counts.retried += retried
+        counts.skipped_null, counts.invalid = self.con.execute(
+            f"SELECT count(*) FILTER (WHERE key IS NOT NULL AND copies = 1 AND {skip_null}), "
+            "count(*) FILTER (WHERE key IS NULL OR copies > 1) FROM model"
+        ).fetchone()
+        for action in (INSERT, UPDATE, CLEAR):
+            rows = self.con.execute(
+                "SELECT key, payload FROM plan WHERE action = ? ORDER BY key LIMIT 5", [action]
+            ).fetchall()
+            if rows:
+                counts.samples[action] = [{"key": k, **orjson.loads(p)} for k, p in rows]
+        return counts
+
+    def duplicate_keys(self) -> list[tuple[str, int]]:
+        """Keys that appear more than once in the model (never sent: which row would win?)."""
+        return self.con.execute(
+            "SELECT key, any_value(copies) FROM model WHERE copies > 1 AND key IS NOT NULL "
+            "GROUP BY key ORDER BY key"
+        ).fetchall()
+
+    def left_model(self) -> list[str]:
+        """Keys with an open reject that are no longer in the model."""
+        return [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT key FROM known WHERE reject_status IS NOT NULL AND reject_status != '{GONE}' "
+                "AND NOT EXISTS (SELECT 1 FROM model WHERE model.key = known.key)"
+            ).fetchall()
+        ]
+
+    def changes(self, spec: SyncSpec, batch_size: int) -> Iterator[list[Change]]:
+        """The planned changes in batches of `batch_size` (clears batched on their own)."""
+        keep_nulls = spec.null_policy == "clear"
+        for action in (INSERT, UPDATE, CLEAR):
+            reader = self.con.sql(
+                "SELECT key, payload, fields_hash, retry FROM plan WHERE action = $action "
+                "ORDER BY key",
+                params={"action": action},
+            ).to_arrow_reader(batch_size)
+            for batch in reader:
+                rows = batch.to_pydict()
+                changes = []
+                for key, payload, fields_hash, retry in zip(
+                    rows["key"], rows["payload"], rows["fields_hash"], rows["retry"], strict=True
+                ):
+                    values = orjson.loads(payload)
+                    if action != CLEAR and not keep_nulls:
+                        values = {k: v for k, v in values.items() if v is not None}
+                    changes.append(Change(key, action, values, fields_hash, payload, retry))
+                yield changes

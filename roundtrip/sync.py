@@ -1,0 +1,134 @@
+"""`roundtrip sync`: validate every chosen spec, then run each sync against its destination.
+
+Reads the published, read-only warehouse (never blocks analysts, never waits for a load) and
+writes only its own state file (`<warehouse>/state/reverse.sqlite`). Each sync holds its own
+lock, so a scheduled run and a manual one never overlap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from reverse.destinations import CLIENTS, systems_of, writer_for
+from reverse.engine import SyncReport, run_sync
+from reverse.plan import Planner
+from reverse.specs import DEFAULT_SPECS, SpecError, load_specs, select_specs
+from reverse.state import SCHEMA
+from roundtrip.endpoints import open_endpoints
+from roundtrip.errors import UserError
+from roundtrip.settings import Settings
+from warehouse.location import WarehousePaths
+from warehouse.lock import WriterBusy, writer_lock
+from warehouse.state_store import connect_state
+
+SPECS_ENV = "ROUNDTRIP_SYNCS"
+
+
+def specs_path() -> Path:
+    """The sync spec file: $ROUNDTRIP_SYNCS, else reverse/syncs.yml."""
+    return Path(os.environ.get(SPECS_ENV) or DEFAULT_SPECS)
+
+
+def run_syncs(
+    settings: Settings,
+    names: tuple[str, ...],
+    *,
+    dry_run: bool = False,
+    full: bool = False,
+    echo: Callable[[str], None] = print,
+    on_batch: Callable[[SyncReport], None] | None = None,
+) -> list[SyncReport]:
+    """Run the named syncs (all when none); every spec is validated before anything is sent."""
+    paths = WarehousePaths(settings.warehouse_dir)
+    if not paths.published.exists():
+        raise UserError(
+            f"no published warehouse at {paths.published}; run `roundtrip load` and "
+            "`roundtrip transform` first"
+        )
+    try:
+        specs = select_specs(load_specs(specs_path()), names)
+        systems = systems_of(specs)
+    except SpecError as exc:
+        raise UserError(str(exc)) from None
+    reports: list[SyncReport] = []
+    with ExitStack() as stack:
+        planner = stack.enter_context(Planner(paths.published))
+        endpoints = stack.enter_context(open_endpoints(settings, systems))
+        writers = {}
+        for endpoint in endpoints:
+            client = CLIENTS[endpoint.system].from_endpoint(
+                endpoint, server_paced=endpoint.mode == "sandbox"
+            )
+            stack.callback(client.close)
+            writers[endpoint.system] = writer_for(endpoint.system, client)
+        try:
+            for spec in specs:
+                planner.check(spec)
+                writers[spec.destination.system].check_fields(spec)
+        except SpecError as exc:
+            raise UserError(f"{exc}; nothing was sent") from None
+        state = connect_state(paths.state_file("reverse"), SCHEMA)
+        stack.callback(state.close)
+        for spec in specs:
+            lock = paths.state_dir / f"sync-{spec.name}.lock"
+            try:
+                with writer_lock(lock, f"roundtrip sync {spec.name}", timeout=0):
+                    reports.append(
+                        run_sync(
+                            spec,
+                            planner,
+                            state,
+                            writers[spec.destination.system],
+                            full=full,
+                            dry_run=dry_run,
+                            on_batch=on_batch,
+                        )
+                    )
+            except WriterBusy:
+                echo(f"{spec.name}: skipped, another run of this sync is in progress ({lock})")
+    return reports
+
+
+def render_reports(reports: list[SyncReport], *, dry_run: bool) -> list[object]:
+    """Rich renderables: one summary table, then each sync's samples (dry run) or rejections."""
+    from rich.table import Table
+
+    table = Table(title="planned changes (dry run: nothing sent)" if dry_run else "sync runs")
+    columns = ["sync", "inserts", "updates", "clears", "skip null", "invalid", "retried"]
+    if not dry_run:
+        columns += ["sent", "accepted", "rejected", "dead", "requests", "seconds", "status"]
+    for column in columns:
+        text = column in ("sync", "status")
+        table.add_column(column, justify="left" if text else "right", no_wrap=text)
+    out: list[object] = [table]
+    for r in reports:
+        c = r.counts
+        row = [r.sync, c.inserts, c.updates, c.clears, c.skipped_null, c.invalid, c.retried]
+        if not dry_run:
+            row += [
+                r.sent,
+                r.accepted,
+                r.rejected,
+                r.dead,
+                r.requests,
+                f"{r.seconds:.1f}",
+                r.status,
+            ]
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    for r in reports:
+        if dry_run:
+            for action, samples in r.counts.samples.items():
+                out.append(f"{r.sync}: sample {action}s")
+                out.extend(f"  {sample}" for sample in samples)
+        for outcome in r.rejections:
+            out.append(f"{r.sync}: rejected {outcome.key}: {outcome.reason}")
+        if r.rejected > len(r.rejections):
+            out.append(
+                f"{r.sync}: … {r.rejected - len(r.rejections)} more; see reverse.sync_rejects"
+            )
+        if r.error:
+            out.append(f"{r.sync}: FAILED: {r.error}")
+    return out
