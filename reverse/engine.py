@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from connectors.errors import BadRequest, VendorError
 from reverse.destinations import Change, Outcome, Writer
 from reverse.plan import PlanCounts, Planner
+from reverse.reconcile import Reconciliation, reconcile
 from reverse.specs import SyncSpec
 from reverse.state import (
     Accepted,
@@ -40,6 +41,7 @@ class SyncReport:
     sync: str
     run_id: str | None
     counts: PlanCounts
+    reconciliation: Reconciliation = field(default_factory=Reconciliation)
     status: str = PLANNED
     sent: int = 0
     accepted: int = 0
@@ -53,8 +55,9 @@ class SyncReport:
     rejections: list[Outcome] = field(default_factory=list)  # a sample, for the summary
 
     def as_run_columns(self) -> dict[str, object]:
-        c = self.counts
+        c, r = self.counts, self.reconciliation
         return {
+            "checked": r.checked, "mismatched": r.mismatched,
             "planned": c.planned, "inserts": c.inserts, "updates": c.updates, "clears": c.clears,
             "skipped_null": c.skipped_null, "invalid": c.invalid, "retried": c.retried,
             "sent": self.sent, "accepted": self.accepted, "rejected": self.rejected,
@@ -113,8 +116,11 @@ def run_sync(
 ) -> SyncReport:
     """Plan the sync and, unless `dry_run`, send it; the run is logged in `sync_runs`."""
     started = time.monotonic()
+    reconciliation = reconcile(spec, planner, state, fix=not dry_run)
     counts = planner.prepare(spec, state, full=full)
-    report = SyncReport(spec.name, None, counts, diff_seconds=time.monotonic() - started)
+    report = SyncReport(
+        spec.name, None, counts, reconciliation, diff_seconds=time.monotonic() - started
+    )
     if dry_run:
         return report
     report.run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"

@@ -25,7 +25,7 @@ from reverse.state import DEAD, GONE, known_hashes
 WAREHOUSE = "wh"  # the published warehouse, attached read-only
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -71,18 +71,20 @@ class Planner:
         self.con.register("known_arrow", known_hashes(state, spec.name))
         self.con.execute("CREATE OR REPLACE TEMP TABLE known AS SELECT * FROM known_arrow")
         self.con.unregister("known_arrow")
-        values = ", ".join(f"{_quote(m.field)} := {_quote(m.column)}" for m in spec.mappings)
-        all_null = " AND ".join(f"{_quote(m.column)} IS NULL" for m in spec.mappings)
-        where = " AND ".join(f"{_quote(c)} = ?" for c in spec.filter) or "TRUE"
+        values = ", ".join(
+            f"{quote_identifier(m.field)} := {quote_identifier(m.column)}" for m in spec.mappings
+        )
+        all_null = " AND ".join(f"{quote_identifier(m.column)} IS NULL" for m in spec.mappings)
+        where = " AND ".join(f"{quote_identifier(c)} = ?" for c in spec.filter) or "TRUE"
         self.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE model AS
             SELECT
-                CAST({_quote(spec.key)} AS VARCHAR) AS key,
+                CAST({quote_identifier(spec.key)} AS VARCHAR) AS key,
                 to_json(struct_pack({values})) AS payload,
                 ({all_null}) AS all_null,
-                count(*) OVER (PARTITION BY {_quote(spec.key)}) AS copies
-            FROM {WAREHOUSE}.{_quote(schema)}.{_quote(table)}
+                count(*) OVER (PARTITION BY {quote_identifier(spec.key)}) AS copies
+            FROM {WAREHOUSE}.{quote_identifier(schema)}.{quote_identifier(table)}
             WHERE {where}
             """,
             list(spec.filter.values()),
@@ -128,7 +130,7 @@ class Planner:
         counts.skipped_null, counts.invalid = self.con.execute(
             f"SELECT count(*) FILTER (WHERE key IS NOT NULL AND copies = 1 AND {skip_null}), "
             "count(*) FILTER (WHERE key IS NULL OR copies > 1) FROM model"
-        ).fetchone()
+        ).fetchall()[0]
         for action in (INSERT, UPDATE, CLEAR):
             rows = self.con.execute(
                 "SELECT key, payload FROM plan WHERE action = ? ORDER BY key LIMIT 5", [action]

@@ -60,6 +60,8 @@ create table if not exists sync_runs (
     finished_at timestamp,
     status text not null,
     full_resync boolean not null,
+    checked integer not null default 0,
+    mismatched integer not null default 0,
     planned integer not null default 0,
     inserts integer not null default 0,
     updates integer not null default 0,

@@ -260,6 +260,46 @@ def sync(ctx: click.Context, names: tuple[str, ...], dry_run: bool, full: bool) 
         ctx.exit(1)
 
 
+@cli.command("schedule")
+@click.pass_context
+def schedule(ctx: click.Context) -> None:
+    """Run every job on its cron schedule, in the foreground, until SIGTERM or Ctrl-C.
+
+    \b
+    Jobs and where their schedule is set:
+      load_transform   roundtrip load, then roundtrip transform   [schedule] in roundtrip.toml
+      health           roundtrip health                           [schedule] in roundtrip.toml
+      sync:<name>      roundtrip sync <name>                      `schedule` in reverse/syncs.yml
+
+    A job never overlaps itself: an occurrence that falls while it still runs makes it run
+    once more when it finishes; missed occurrences (scheduler stopped, machine asleep) count
+    as one. SIGTERM stops new runs and waits for running ones. One log line per run start
+    and finish. One scheduler per warehouse folder. README.md shows systemd and cron recipes.
+    """
+    import signal
+
+    from reverse.specs import SpecError, load_specs
+    from roundtrip.schedule import Scheduler, build_jobs
+    from roundtrip.sync import specs_path
+    from warehouse.location import WarehousePaths
+    from warehouse.lock import WriterBusy, writer_lock
+
+    settings = _settings(ctx)
+    try:
+        specs = load_specs(specs_path())
+    except SpecError as exc:
+        raise UserError(str(exc)) from None
+    scheduler = Scheduler(build_jobs(settings.schedule, [(s.name, s.schedule) for s in specs]))
+    signal.signal(signal.SIGTERM, scheduler.request_stop)
+    signal.signal(signal.SIGINT, scheduler.request_stop)
+    lock = WarehousePaths(settings.warehouse_dir).state_dir / "scheduler.lock"
+    try:
+        with writer_lock(lock, "roundtrip schedule", timeout=0):
+            scheduler.run_forever()
+    except WriterBusy:
+        raise UserError(f"another `roundtrip schedule` is running for this warehouse ({lock})") from None
+
+
 @cli.command("docs")
 @click.pass_context
 def docs(ctx: click.Context) -> None:
@@ -276,6 +316,54 @@ def docs(ctx: click.Context) -> None:
 
     for path in build_docs(_settings(ctx)):
         click.echo(f"wrote {path}")
+
+
+# ------------------------------------------------------------------------------ monitoring
+
+
+@cli.command("health")
+@click.argument("checks", nargs=-1)
+@click.pass_context
+def health(ctx: click.Context, checks: tuple[str, ...]) -> None:
+    """Run the health CHECKS now (default: every enabled check) and route alerts.
+
+    Checks are configured in monitor/monitor.yml (or the file in $ROUNDTRIP_MONITOR_CONFIG):
+    record counts, ad spend completeness, lead-flow latency, success rates, source freshness,
+    dbt test failures, schema changes and rejects. They read the published warehouse (so they
+    run while a load does); every result is kept in warehouse/state/monitor.sqlite
+    (monitor.check_results once published), and failing ones go to the alert routes.
+
+    \b
+    Exit code: 0 every check passes
+               1 the worst failure is Low or Medium
+               2 a High or Critical check fails (also: a usage or configuration error)
+    """
+    from rich.console import Console
+
+    from monitor.health import exit_code, health_table, run_health
+    from warehouse.location import WarehousePaths
+
+    settings = _settings(ctx)
+    paths = WarehousePaths(settings.warehouse_dir)
+    results = run_health(settings, paths, only=checks)
+    Console(width=max(Console().width, 160)).print(health_table(results, paths))
+    ctx.exit(exit_code(results))
+
+
+@cli.command("status")
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show the integration map: every source system and reverse sync, with its last run,
+    the rows it moved, how fresh its data is and its open alerts."""
+    from rich.console import Console
+
+    from monitor.status import build_status, status_table
+    from roundtrip.clock import now
+    from warehouse.location import WarehousePaths
+
+    settings = _settings(ctx)
+    view = build_status(settings, WarehousePaths(settings.warehouse_dir), now(settings))
+    Console(width=max(Console().width, 160)).print(status_table(view))
 
 
 def main() -> None:

@@ -77,6 +77,8 @@ class Settings:
     warehouse_dir: Path
     sandbox_dir: Path
     systems: dict[str, SystemSettings]
+    # cron expressions of `roundtrip schedule`'s own jobs (each sync has its own in its spec)
+    schedule: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SCHEDULE))
 
     def enabled_systems(self) -> list[SystemSettings]:
         return [s for s in self.systems.values() if s.enabled]
@@ -166,15 +168,35 @@ def _system_settings(system: str, file_config: dict, config_path: str) -> System
     return SystemSettings(system, enabled, mode, requested, credentials if mode == "real" else {})
 
 
+DEFAULT_SCHEDULE = {"load_transform": "0 * * * *", "health": "*/15 * * * *"}
+
+
+def _schedule_settings(file_config: dict, config_path: str) -> dict[str, str]:
+    from croniter import croniter
+
+    section = file_config.get("schedule", {})
+    unknown = set(section) - set(DEFAULT_SCHEDULE)
+    if unknown:
+        raise SettingsError(
+            f"{config_path}: [schedule] has unknown key(s) {', '.join(sorted(unknown))}; "
+            f"accepted: {', '.join(DEFAULT_SCHEDULE)} (syncs are scheduled in their spec)"
+        )
+    schedule = {**DEFAULT_SCHEDULE, **section}
+    for job, cron in schedule.items():
+        if not isinstance(cron, str) or not croniter.is_valid(cron):
+            raise SettingsError(f"{config_path}: schedule.{job}={cron!r} is not a cron expression")
+    return schedule
+
+
 def load_settings(project_dir: Path | None = None) -> Settings:
     """Resolve settings from the environment, `roundtrip.toml` and dlt secrets."""
     project = Path(project_dir or os.getcwd()).resolve()
     file_config, config_path = _read_config_file(project)
-    unknown_sections = set(file_config) - {"systems"}
+    unknown_sections = set(file_config) - {"systems", "schedule"}
     if unknown_sections:
         raise SettingsError(
             f"{config_path}: unknown section(s) {', '.join(sorted(unknown_sections))}; "
-            "accepted: systems"
+            "accepted: systems, schedule"
         )
     unknown_systems = set(file_config.get("systems", {})) - set(SYSTEMS)
     if unknown_systems:
@@ -185,4 +207,5 @@ def load_settings(project_dir: Path | None = None) -> Settings:
     warehouse = Path(os.environ.get("ROUNDTRIP_WAREHOUSE_DIR", project / "warehouse"))
     sandbox = Path(os.environ.get("ROUNDTRIP_SANDBOX_DIR", project / ".sandbox"))
     systems = {s: _system_settings(s, file_config, config_path) for s in SYSTEMS}
-    return Settings(project, warehouse.resolve(), sandbox.resolve(), systems)
+    schedule = _schedule_settings(file_config, config_path)
+    return Settings(project, warehouse.resolve(), sandbox.resolve(), systems, schedule)

@@ -123,6 +123,17 @@ def render_reports(reports: list[SyncReport], *, dry_run: bool) -> list[object]:
             for action, samples in r.counts.samples.items():
                 out.append(f"{r.sync}: sample {action}s")
                 out.extend(f"  {sample}" for sample in samples)
+        recon = r.reconciliation
+        if recon.mismatched:
+            out.append(
+                f"{r.sync}: {recon.mismatched:,} of {recon.checked:,} records read back by the last "
+                "load no longer hold the value the CRM accepted"
+                + ("" if dry_run else "; sent again (see reverse.sync_mismatches)")
+            )
+            out.extend(
+                f"  {key} {fld}: accepted {a!r}, CRM holds {c!r}"
+                for key, fld, a, c in recon.samples
+            )
         for outcome in r.rejections:
             out.append(f"{r.sync}: rejected {outcome.key}: {outcome.reason}")
         if r.rejected > len(r.rejections):
