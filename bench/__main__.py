@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "transport": ("S",),
     "load": ("S", "M"),
     "transform": ("S", "M"),
+    "reverse_sync": ("S", "M"),
 }
 
 

@@ -43,6 +43,7 @@ class Limiter:
         self._starts: deque[float] = deque()
         self._paused_until = 0.0
         self._lock = threading.Lock()
+        self.learned = False  # the limit came from the vendor's own headers
 
     def acquire(self) -> float:
         """Block until a request may start; record it; return the seconds spent waiting."""
@@ -57,6 +58,12 @@ class Limiter:
                     return waited
             self._sleep(wait)
             waited += wait
+
+    def learn(self, limit: RateLimit) -> None:
+        """Adopt a limit the vendor advertises, unless one was configured."""
+        with self._lock:
+            if self.limit is None:
+                self.limit, self.learned = limit, True
 
     def pause(self, seconds: float) -> None:
         """Admit nothing for `seconds` from now (extends, never shortens, a running pause)."""

@@ -122,9 +122,13 @@ class VendorPolicy:
         """Learn from usage headers (pause before the vendor starts refusing)."""
 
 
+# A learned rolling window is this much longer than the advertised one.
+LEARNED_WINDOW_MARGIN = 1.02
+
+
 class HubSpotPolicy(VendorPolicy):
     """100 requests per rolling 10 s (Free/Starter; 190 on Pro/Enterprise: override "default"),
-    search endpoints about 4 per second. `X-HubSpot-RateLimit-Remaining: 0` → wait one interval.
+    search endpoints about 4 per second; the advertised limit is learned from the headers (`adapt`).
     """
 
     name = "hubspot"
@@ -156,11 +160,23 @@ class HubSpotPolicy(VendorPolicy):
         return super().classify(status, info)
 
     def adapt(self, response: httpx.Response, limiters: Limiters) -> None:
-        remaining = response.headers.get("X-HubSpot-RateLimit-Remaining")
-        interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
-        if remaining is not None and interval is not None and remaining.strip() == "0":
-            with contextlib.suppress(ValueError):
-                limiters("default").pause(float(interval) / 1000)
+        """Once the headers show the account's window being used (Remaining < Max) and no limit
+        is configured, pace to the advertised one; otherwise `Remaining: 0` pauses one interval
+        (a configured limit may be looser than the account's, e.g. shared with other apps)."""
+        headers = response.headers
+        maximum = headers.get("X-HubSpot-RateLimit-Max")
+        remaining = headers.get("X-HubSpot-RateLimit-Remaining")
+        interval = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+        if remaining is None or interval is None:
+            return
+        limiter = limiters("default")
+        with contextlib.suppress(ValueError):
+            seconds = float(interval) / 1000
+            if maximum is not None and int(remaining) < int(maximum):
+                # the vendor counts arrivals, we count starts: keep a margin for network jitter
+                limiter.learn(RateLimit(int(maximum), seconds * LEARNED_WINDOW_MARGIN))
+            if int(remaining) == 0 and not limiter.learned:
+                limiter.pause(seconds)
 
 
 class SalesforcePolicy(VendorPolicy):

@@ -1,6 +1,6 @@
 """Run one sync: diff, then batch writes whose per-record answers update the state.
 
-Per batch: send (the transport handles limits, Retry-After, backoff and token refresh), split a
+Per batch (two in flight): send (the transport handles limits, Retry-After, backoff and token refresh), split a
 batch the vendor refuses whole until the record at fault stands alone, then record every
 record's outcome in one state transaction. A crash before that commit leaves the batch
 unaccepted, so the next run re-sends it: at most one extra write per record, never a state
@@ -13,7 +13,9 @@ import logging
 import sqlite3
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from connectors.errors import BadRequest, VendorError
@@ -34,6 +36,9 @@ from reverse.state import (
 log = logging.getLogger("roundtrip.reverse")
 
 SUCCEEDED, PARTIAL, FAILED, PLANNED = "succeeded", "partial", "failed", "planned"
+# Batches sent concurrently: one waits on the network while the other is answered, so the
+# vendor's rate limit, not the round trip, bounds throughput. Outcomes are stored in order.
+IN_FLIGHT_BATCHES = 2
 
 
 @dataclass
@@ -137,19 +142,37 @@ def run_sync(
     retire_rejects(state, spec.name, planner.left_model())
     base_requests, base_retries = writer.requests()
     batch_size = min(spec.batch_size or writer.max_batch, writer.max_batch)
+
+    def handle(batch: list[Change], outcomes: list[Outcome]) -> None:
+        accepted, rejected, dead, refused = _record(state, spec, run_id, batch, outcomes)
+        report.sent += len(batch)
+        report.accepted += accepted
+        report.rejected += rejected
+        report.dead += dead
+        report.rejections.extend(refused[: max(0, 5 - len(report.rejections))])
+        requests, retries = writer.requests()
+        report.requests, report.http_retries = requests - base_requests, retries - base_retries
+        if on_batch is not None:
+            on_batch(report)
+
+    run_id = report.run_id
+    in_flight: deque[tuple[list[Change], Future[list[Outcome]]]] = deque()
     try:
-        for batch in planner.changes(spec, batch_size):
-            outcomes = write_isolating(writer, spec, batch)
-            accepted, rejected, dead, refused = _record(state, spec, report.run_id, batch, outcomes)
-            report.sent += len(batch)
-            report.accepted += accepted
-            report.rejected += rejected
-            report.dead += dead
-            report.rejections.extend(refused[: max(0, 5 - len(report.rejections))])
-            requests, retries = writer.requests()
-            report.requests, report.http_retries = requests - base_requests, retries - base_retries
-            if on_batch is not None:
-                on_batch(report)
+        with ThreadPoolExecutor(IN_FLIGHT_BATCHES, thread_name_prefix=spec.name) as pool:
+            try:
+                for batch in planner.changes(spec, batch_size):
+                    in_flight.append((batch, pool.submit(write_isolating, writer, spec, batch)))
+                    if len(in_flight) >= IN_FLIGHT_BATCHES:
+                        batch, future = in_flight.popleft()
+                        handle(batch, future.result())
+                while in_flight:
+                    batch, future = in_flight.popleft()
+                    handle(batch, future.result())
+            finally:
+                # a failed batch stops the run, but answers already received are kept
+                for batch, future in in_flight:
+                    if not future.cancel() and future.exception() is None:
+                        handle(batch, future.result())
         report.status = PARTIAL if report.rejected else SUCCEEDED
     except VendorError as exc:
         report.status, report.error = FAILED, str(exc)

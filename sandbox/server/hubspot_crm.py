@@ -588,15 +588,16 @@ class Crm:
             if not key:
                 raise self.bad("Upsert input without id (the email address)")
             values = self.validate(obj, item.get("properties"))
-            row = self.ctx.db.execute(
+            rows = self.ctx.db.execute(
                 f"SELECT id FROM {obj.table} WHERE NOT archived AND lower(trim(email)) = lower(?) "
                 "ORDER BY id LIMIT 1",
                 [key],
-            ).fetchone()
+            ).fetchall()
+            row = rows[0] if rows else None
             if row is None:
                 new_id = self.ctx.db.execute(
                     f"SELECT coalesce(max(id), 0) + 1 FROM {obj.table}"
-                ).fetchone()[0]
+                ).fetchall()[0][0]
                 self.ctx.db.execute(
                     f"INSERT INTO {obj.table} (id, created_at, updated_at, archived, email) "
                     "VALUES (?, ?, ?, false, ?)",

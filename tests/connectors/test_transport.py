@@ -205,6 +205,22 @@ def test_hubspot_remaining_zero_header_pauses_for_the_interval(stub, make_transp
     assert transport.stats.throttle_waits == 1
 
 
+def test_hubspot_paces_to_the_limit_its_headers_advertise(stub, make_transport):
+    headers = {
+        "X-HubSpot-RateLimit-Max": "5",
+        "X-HubSpot-RateLimit-Remaining": "4",
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "500",
+    }
+    stub.script("/x", Reply(headers=headers))
+    transport = make_transport(limits={"default": None, "search": None})
+    for _ in range(12):
+        transport.get_json("/x")
+    hits = stub.hits("/x")
+    # learned after the first answer: from then on no 6 starts within one advertised window
+    assert min(hits[i + 5].at - hits[i].at for i in range(1, len(hits) - 5)) >= 0.5 - 0.02
+    assert transport.limiter("default").learned
+
+
 def test_stats_count_bytes(stub, make_transport):
     transport = make_transport()
     transport.get_json("/x")

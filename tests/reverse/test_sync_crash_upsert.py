@@ -23,7 +23,8 @@ order by cast(crm_record_id as integer) limit 1500
 
 def _crm_scores(sp: SyncProject) -> dict[str, str | None]:
     with sp.world() as world:
-        return {str(i): v for i, v in world.execute("select id, lead_score from hubspot_contacts")}
+        rows = world.execute("select id, lead_score from hubspot_contacts").fetchall()
+        return {str(i): v for i, v in rows}
 
 
 def test_kill_9_at_random_points_loses_nothing_and_writes_at_most_twice(sp: SyncProject) -> None:
