@@ -5,7 +5,8 @@ Source System, Data Type, Description, Example, plus the model, the lineage to t
 a PII flag and, for fields pushed back to a CRM, the property written (the column's
 `meta.crm_property` in its model YAML). It is built from
 dbt's manifest and catalog and from the published warehouse (for examples). The integration map
-(`docs/integration_map.md`) is built from the enabled configuration.
+(`docs/integration_map.md`) is built from the enabled configuration, the status page
+(`docs/status.html`, see `monitor/status_page.py`) from the health-check history and open alerts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from monitor.status_page import write_status_page
 from roundtrip.settings import Settings
 from roundtrip.transform import run_dbt
 from warehouse.location import WarehousePaths
@@ -262,9 +264,13 @@ def build_docs(settings: Settings) -> list[Path]:
     rows = list(dictionary_rows(manifest, catalog, published))
     write_dictionary(rows, docs_dir)
     write_integration_map(settings, docs_dir)
+    status_page = write_status_page(
+        WarehousePaths(settings.warehouse_dir), docs_dir / "status.html"
+    )
     return [
         docs_dir / "data_dictionary.md",
         docs_dir / "data_dictionary.csv",
         docs_dir / "integration_map.md",
+        status_page,
         target / "index.html",
     ]

@@ -1,0 +1,32 @@
+"""Health checks: one module per kind, each measuring the published warehouse (and the state
+files) into `Observation`s that `base.grade` turns into `CheckResult`s."""
+
+from __future__ import annotations
+
+from monitor.checks import (
+    completeness,
+    dbt_tests,
+    freshness,
+    latency,
+    load_success,
+    record_count,
+    rejects,
+    schema_changes,
+    sync_success,
+)
+from monitor.checks.base import CheckKind
+
+KINDS: dict[str, CheckKind] = {
+    module.KIND.name: module.KIND
+    for module in (
+        record_count,
+        completeness,
+        latency,
+        load_success,
+        sync_success,
+        freshness,
+        dbt_tests,
+        schema_changes,
+        rejects,
+    )
+}

@@ -1,0 +1,93 @@
+"""dbt test failures: the tests (and models) that failed or errored in the last `dbt build` or
+`dbt test`, from dbt's `run_results.json` (`<warehouse>/work/dbt_target/`). A failed build
+leaves the published warehouse as it was, so this is where its failures show."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.checks.base import CheckContext, CheckKind, Observation, Options
+from monitor.checks.units import COUNT
+from monitor.results import Status
+
+FAILING = {"fail", "error", "runtime error"}
+TESTING_COMMANDS = {"build", "test"}
+SHOWN = 5
+
+
+@dataclass(frozen=True)
+class DbtTestsOptions:
+    count_warnings: bool
+
+
+def parse(options: Options) -> DbtTestsOptions:
+    return DbtTestsOptions(count_warnings=options.flag("count_warnings", False))
+
+
+def run_results_path(ctx: CheckContext) -> Path:
+    return ctx.paths.work_dir / "dbt_target" / "run_results.json"
+
+
+def evaluate(ctx: CheckContext, opts: DbtTestsOptions) -> list[Observation]:
+    path = run_results_path(ctx)
+    if not path.exists():
+        return [Observation("dbt", None, None, "no dbt build yet", status=Status.PASS)]
+    try:
+        results = json.loads(path.read_text())
+        command = results.get("args", {}).get("which", "")
+        generated = results["metadata"]["generated_at"]
+        nodes = results["results"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return [Observation("dbt", None, None, f"{path} is not dbt run results: {exc}")]
+    if command not in TESTING_COMMANDS:
+        return [
+            Observation(
+                "dbt",
+                None,
+                None,
+                f"the last dbt command was `{command}`, which runs no tests",
+                status=Status.PASS,
+            )
+        ]
+    counted = FAILING | ({"warn"} if opts.count_warnings else set())
+    failing = [n for n in nodes if str(n.get("status")) in counted]
+    names = [
+        n["unique_id"].split(".")[-2] if n["unique_id"].startswith("test.") else n["unique_id"]
+        for n in failing
+    ]
+    summary = ", ".join(names[:SHOWN]) + (
+        f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
+    )
+    message = (
+        f"{len(failing)} of {len(nodes)} nodes failed in dbt {command} of {generated}: {summary}"
+        if failing
+        else f"all {len(nodes)} nodes passed in dbt {command} of {generated}"
+    )
+    details = {
+        "command": command,
+        "generated_at": generated,
+        "failures": [
+            {
+                "unique_id": n["unique_id"],
+                "status": n.get("status"),
+                "failures": n.get("failures"),
+                "message": (n.get("message") or "")[:500],
+            }
+            for n in failing[:50]
+        ],
+    }
+    return [Observation("dbt", None, float(len(failing)), message, details)]
+
+
+KIND = CheckKind(
+    name="dbt_tests",
+    summary="tests and models that failed in the last dbt build",
+    direction="above",
+    unit=COUNT,
+    warn=None,
+    critical=0,
+    parse=parse,
+    evaluate=evaluate,
+)

@@ -1,0 +1,133 @@
+"""`roundtrip status`: the integration map — every source system and every reverse sync — with
+each one's last run, the rows it moved, how fresh its data is and its open alerts.
+
+Reads the published warehouse (load runs, raw tables), the reverse sync log and the alert state
+in `<warehouse>/state/monitor.sqlite`; works while a load runs and before anything was loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+from rich.table import Table
+
+from monitor.alerts.state import OpenAlert, open_alerts
+from monitor.checks.base import CheckContext
+from monitor.checks.freshness import TIMESTAMPS, loaded_through
+from monitor.checks.loads import SystemRun, system_runs
+from monitor.checks.sync_success import latest_sync_runs, sync_system
+from monitor.checks.units import HOURS
+from monitor.history import connect_history
+from roundtrip.settings import Settings
+from warehouse.location import WarehousePaths
+from warehouse.publish import connect_published
+
+
+@dataclass(frozen=True)
+class Integration:
+    """One line of the map."""
+
+    name: str  # the system, or sync:<name>
+    flow: str
+    mode: str
+    last_run: str
+    rows: str
+    freshness: str
+    alerts: list[OpenAlert] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusView:
+    integrations: list[Integration]
+    other_alerts: list[OpenAlert]  # open alerts that belong to no integration (dbt, channels)
+    now: datetime
+
+
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _source(ctx: CheckContext, system: str, runs: list[SystemRun]) -> Integration:
+    settings = ctx.settings.system(system)
+    flow = f"{system} → raw_{system}"
+    if not settings.enabled:
+        return Integration(system, flow, "disabled", "-", "-", "-")
+    if not runs:
+        return Integration(system, flow, settings.mode, "never", "-", "never loaded")
+    last = runs[-1]
+    (count,) = ctx.con.execute(
+        "select coalesce(sum(records), 0) from monitor.load_resource_runs "
+        "where run_id = ? and system = ?",
+        [last.run_id, system],
+    ).fetchone()
+    through = loaded_through(ctx, system, TIMESTAMPS[system])
+    freshness = (
+        f"{HOURS.format(max((ctx.now - through).total_seconds() / 3600, 0.0))} old"
+        if through
+        else "no data"
+    )
+    return Integration(
+        system,
+        flow,
+        settings.mode,
+        f"{last.status} {_when(last.finished_at or last.started_at)}",
+        f"{count:,} records",
+        freshness,
+    )
+
+
+def _syncs(ctx: CheckContext) -> list[Integration]:
+    lines = []
+    for run in latest_sync_runs(ctx):
+        finished = datetime.fromisoformat(str(run["finished_at"]))
+        age = (datetime.now(UTC) - finished.replace(tzinfo=finished.tzinfo or UTC)).total_seconds()
+        lines.append(
+            Integration(
+                sync_system(run["sync"]),
+                "marts → CRM",
+                "reverse sync",
+                f"{run['status']} {_when(finished)}",
+                f"{run['accepted'] or 0:,} of {run['sent'] or 0:,} accepted",
+                f"ran {HOURS.format(max(age, 0) / 3600)} ago",
+            )
+        )
+    return lines
+
+
+def build_status(settings: Settings, paths: WarehousePaths, now: datetime) -> StatusView:
+    """The integration map as of `now` (the monitoring clock)."""
+    published = paths.published.exists()
+    with connect_published(paths) if published else duckdb.connect(":memory:") as con:
+        ctx = CheckContext(con, now, settings, paths)
+        runs = system_runs(con)
+        integrations = [_source(ctx, s, runs.get(s, [])) for s in settings.systems]
+        integrations += _syncs(ctx)
+    state = connect_history(paths)
+    try:
+        alerts = open_alerts(state)
+    finally:
+        state.close()
+    names = {i.name for i in integrations}
+    for integration in integrations:
+        integration.alerts.extend(a for a in alerts if a.system == integration.name)
+    return StatusView(integrations, [a for a in alerts if a.system not in names], now)
+
+
+def status_table(view: StatusView) -> Table:
+    table = Table(title=f"Integrations (as of {_when(view.now)})")
+    for column in ("integration", "flow", "mode", "last run", "rows", "freshness", "open alerts"):
+        table.add_column(column, no_wrap=column in ("integration", "mode"), overflow="fold")
+    for i in view.integrations:
+        alerts = (
+            ", ".join(f"[red]{a.severity.name.lower()}[/] {a.check}/{a.subject}" for a in i.alerts)
+            or "[green]none[/]"
+        )
+        table.add_row(i.name, i.flow, i.mode, i.last_run, i.rows, i.freshness, alerts)
+    if view.other_alerts:
+        others = ", ".join(
+            f"{a.severity.name.lower()} {a.check}/{a.subject}" for a in view.other_alerts
+        )
+        table.caption = f"other open alerts: {others}"
+    return table
