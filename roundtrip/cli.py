@@ -310,6 +310,8 @@ def docs(ctx: click.Context) -> None:
                                        source system, lineage, PII flag
     docs/integration_map.md            every enabled integration: source, destination,
                                        data, frequency, method
+    docs/status.html                   health checks: current status, history charts,
+                                       open alerts
     warehouse/work/dbt_target/index.html   dbt's documentation site
     """
     from roundtrip.docs import build_docs

@@ -22,7 +22,9 @@ from typing import Any
 import duckdb
 
 from monitor.status_page import write_status_page
+from reverse.specs import load_specs
 from roundtrip.settings import Settings
+from roundtrip.sync import specs_path
 from roundtrip.transform import run_dbt
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
@@ -232,7 +234,8 @@ def write_dictionary(rows: list[DictionaryRow], docs_dir: Path) -> None:
 
 
 def write_integration_map(settings: Settings, docs_dir: Path) -> None:
-    """Source, Destination, Data, Frequency, Method for every enabled integration."""
+    """Source, Destination, Data, Frequency, Method for every enabled load, the transform and
+    every reverse sync."""
     lines = [
         "# Integration map",
         "",
@@ -252,6 +255,13 @@ def write_integration_map(settings: Settings, docs_dir: Path) -> None:
         "| DuckDB `raw_*` | DuckDB `staging` → `intermediate` → `marts` | customer view, campaign "
         "view, attribution, lead scores | each `roundtrip transform` | dbt build |"
     )
+    for spec in load_specs(specs_path()):
+        dest = spec.destination
+        lines.append(
+            f"| DuckDB `{spec.model}` | {dest.system} {dest.object} (by {dest.match_field}) | "
+            f"{', '.join(spec.fields)} | cron `{spec.schedule}` (`roundtrip sync {spec.name}`) | "
+            f"reverse sync, {spec.mode}: changed rows only, vendor batch endpoint |"
+        )
     (docs_dir / "integration_map.md").write_text("\n".join(lines) + "\n")
 
 

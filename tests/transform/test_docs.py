@@ -54,3 +54,5 @@ def test_integration_map_lists_every_enabled_system(
     text = (transformed.root / "docs" / "integration_map.md").read_text()
     for system in ("hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads", "ga4"):
         assert f"| {system} (sandbox stand-in) | DuckDB `raw_{system}`" in text
+    assert "| DuckDB `crm_record_scores` | salesforce Lead (by Id) | Lead_Score__c," in text
+    assert "(`roundtrip sync hubspot_contact_scores`)" in text
