@@ -71,7 +71,9 @@ class VendorClient:
         self.transport = transport
 
     @classmethod
-    def from_endpoint(cls, endpoint: Endpoint, *, server_paced: bool = False, **options: Any) -> Self:
+    def from_endpoint(
+        cls, endpoint: Endpoint, *, server_paced: bool = False, **options: Any
+    ) -> Self:
         """The client for `endpoint`. `server_paced`: keep no client-side copy of the vendor's
         published limits, because the server enforces and advertises its own in the vendor's
         rate-limit headers, which the transport follows (the sandbox stand-ins)."""

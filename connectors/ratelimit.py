@@ -59,11 +59,15 @@ class Limiter:
             self._sleep(wait)
             waited += wait
 
-    def learn(self, limit: RateLimit) -> None:
-        """Adopt a limit the vendor advertises, unless one was configured."""
+    def learn(self, limit: RateLimit, used: int = 0) -> None:
+        """Adopt a limit the vendor advertises, unless one was configured; `used` requests the
+        vendor already counted in its current window (sent before the limit was known) are
+        counted as starting now."""
         with self._lock:
             if self.limit is None:
                 self.limit, self.learned = limit, True
+                now = self._clock()
+                self._starts.extend([now] * min(used, limit.requests))
 
     def pause(self, seconds: float) -> None:
         """Admit nothing for `seconds` from now (extends, never shortens, a running pause)."""

@@ -174,7 +174,8 @@ class HubSpotPolicy(VendorPolicy):
             seconds = float(interval) / 1000
             if maximum is not None and int(remaining) < int(maximum):
                 # the vendor counts arrivals, we count starts: keep a margin for network jitter
-                limiter.learn(RateLimit(int(maximum), seconds * LEARNED_WINDOW_MARGIN))
+                limit = RateLimit(int(maximum), seconds * LEARNED_WINDOW_MARGIN)
+                limiter.learn(limit, used=int(maximum) - int(remaining))
             if int(remaining) == 0 and not limiter.learned:
                 limiter.pause(seconds)
 

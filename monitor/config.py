@@ -4,14 +4,15 @@
 Every check has a `name`, a `kind` (monitor/checks/), an `owner`, a `schedule` (cron, for
 `roundtrip schedule`), `warn` / `critical` thresholds in the kind's unit (a ratio, a duration
 or a count; `null` switches a level off), the `severity` of a critical result and the
-`warn_severity` of a warning, optionally `enabled` and `description`, plus the kind's own
-options. Any mistake stops with one line naming the file, the check and the field.
+`warn_severity` of a warning, optionally `enabled: false`, plus the kind's own options. Any
+mistake stops with one line naming the file, the check and the field.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,6 @@ COMMON_FIELDS = (
     "severity",
     "warn_severity",
     "enabled",
-    "description",
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -57,7 +57,6 @@ class CheckConfig:
     severity: Severity  # of a critical result (and of a check that could not run)
     warn_severity: Severity
     enabled: bool
-    description: str
     options: Any  # the kind's parsed options
 
     @property
@@ -186,12 +185,13 @@ def _parse_check(entry: object, where: str) -> CheckConfig:
         severity=severities["severity"],
         warn_severity=severities["warn_severity"],
         enabled=enabled,
-        description=str(entry.get("description", "")),
         options=parsed,
     )
 
 
-def _thresholds(entry: dict[str, Any], kind: CheckKind, fail: Any) -> Thresholds:
+def _thresholds(
+    entry: dict[str, Any], kind: CheckKind, fail: Callable[[str, str], MonitorConfigError]
+) -> Thresholds:
     limits: dict[str, float | None] = {}
     for field, default in (("warn", kind.warn), ("critical", kind.critical)):
         raw = entry.get(field, default)

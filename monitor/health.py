@@ -36,7 +36,9 @@ def evaluate(check: CheckConfig, ctx: CheckContext) -> list[CheckResult]:
     try:
         observations = check.check_kind.evaluate(ctx, check.options)
     except Exception as exc:  # a broken check must not hide the others' results
-        log.exception("check %s could not run", check.name)
+        log.warning(
+            "check %s could not run: %s", check.name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
+        )
         return [
             CheckResult(
                 check=check.name,

@@ -7,6 +7,7 @@ in `<warehouse>/state/monitor.sqlite`; works while a load runs and before anythi
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,7 +20,6 @@ from monitor.checks.freshness import TIMESTAMPS, loaded_through
 from monitor.checks.loads import SystemRun, system_runs
 from monitor.checks.sync_success import latest_sync_runs, sync_system
 from monitor.checks.units import HOURS
-from monitor.history import connect_history
 from roundtrip.settings import Settings
 from warehouse.location import WarehousePaths
 from warehouse.publish import connect_published
@@ -104,11 +104,13 @@ def build_status(settings: Settings, paths: WarehousePaths, now: datetime) -> St
         runs = system_runs(con)
         integrations = [_source(ctx, s, runs.get(s, [])) for s in settings.systems]
         integrations += _syncs(ctx)
-    state = connect_history(paths)
-    try:
-        alerts = open_alerts(state)
-    finally:
-        state.close()
+    alerts = []
+    if paths.state_file("monitor").exists():
+        state = sqlite3.connect(f"file:{paths.state_file('monitor')}?mode=ro", uri=True, timeout=30)
+        try:
+            alerts = open_alerts(state)
+        finally:
+            state.close()
     names = {i.name for i in integrations}
     for integration in integrations:
         integration.alerts.extend(a for a in alerts if a.system == integration.name)

@@ -170,8 +170,6 @@ def sandbox_faults(vendor: str, assignments: tuple[str, ...], clear: bool) -> No
 # ------------------------------------------------------------------------------ the stages
 
 
-
-
 @cli.command("load")
 @click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
 @click.option("--full-refresh", is_flag=True, help="Drop incremental state and reload.")
@@ -297,7 +295,9 @@ def schedule(ctx: click.Context) -> None:
         with writer_lock(lock, "roundtrip schedule", timeout=0):
             scheduler.run_forever()
     except WriterBusy:
-        raise UserError(f"another `roundtrip schedule` is running for this warehouse ({lock})") from None
+        raise UserError(
+            f"another `roundtrip schedule` is running for this warehouse ({lock})"
+        ) from None
 
 
 @cli.command("docs")
@@ -312,7 +312,7 @@ def docs(ctx: click.Context) -> None:
                                        data, frequency, method
     docs/status.html                   health checks: current status, history charts,
                                        open alerts
-    warehouse/work/dbt_target/index.html   dbt's documentation site
+    warehouse/work/dbt_docs_target/index.html   dbt's documentation site
     """
     from roundtrip.docs import build_docs
 

@@ -25,7 +25,7 @@ from monitor.status_page import write_status_page
 from reverse.specs import load_specs
 from roundtrip.settings import Settings
 from roundtrip.sync import specs_path
-from roundtrip.transform import run_dbt
+from roundtrip.transform import DOCS_TARGET, run_dbt
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 
@@ -92,10 +92,10 @@ def generate_dbt_docs(settings: Settings) -> Path:
     """`dbt docs generate` on the working file; returns dbt's target folder."""
     paths = WarehousePaths(settings.warehouse_dir)
     with writer_lock(paths.lock_file, "roundtrip docs"):
-        ok, failures = run_dbt(["docs", "generate"], settings, paths)
+        ok, failures = run_dbt(["docs", "generate"], settings, paths, DOCS_TARGET)
     if not ok:
         raise RuntimeError("dbt docs generate failed: " + "; ".join(failures))
-    return paths.work_dir / "dbt_target"
+    return paths.work_dir / DOCS_TARGET
 
 
 class Lineage:

@@ -15,6 +15,9 @@ from warehouse.lock import writer_lock
 from warehouse.publish import publish
 
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+# dbt's artifacts of the last build (run_results.json: what the health checks read) and of the
+# docs, kept apart so `roundtrip docs` never hides the last build's test results
+BUILD_TARGET, DOCS_TARGET = "dbt_target", "dbt_docs_target"
 
 
 @dataclass(frozen=True)
@@ -29,22 +32,25 @@ def dbt_vars(settings: Settings) -> dict[str, bool]:
     return {f"{s.name}_enabled": s.enabled for s in settings.systems.values()}
 
 
-def dbt_environment(paths: WarehousePaths) -> dict[str, str]:
+def dbt_environment(paths: WarehousePaths, target: str = BUILD_TARGET) -> dict[str, str]:
     """Where dbt reads and writes: the working file, and target/logs inside the warehouse."""
     return {
         "ROUNDTRIP_DBT_DATABASE": str(paths.working),
-        "DBT_TARGET_PATH": str(paths.work_dir / "dbt_target"),
+        "DBT_TARGET_PATH": str(paths.work_dir / target),
         "DBT_LOG_PATH": str(paths.work_dir / "dbt_logs"),
     }
 
 
-def run_dbt(args: list[str], settings: Settings, paths: WarehousePaths) -> tuple[bool, list[str]]:
-    """Run one dbt command in-process against the working file; return (success, failures)."""
+def run_dbt(
+    args: list[str], settings: Settings, paths: WarehousePaths, target: str = BUILD_TARGET
+) -> tuple[bool, list[str]]:
+    """Run one dbt command in-process against the working file, writing dbt's artifacts to
+    `<warehouse>/work/<target>`; return (success, failures)."""
     import json
 
     from dbt.cli.main import dbtRunner
 
-    os.environ.update(dbt_environment(paths))
+    os.environ.update(dbt_environment(paths, target))
     result = dbtRunner().invoke(
         [
             *args,

@@ -146,7 +146,9 @@ class Options:
             raise OptionError(key, f"must be a list of names, got {value!r}")
         return tuple(value)
 
-    def systems(self, key: str, default: Iterable[str], among: Iterable[str] = SYSTEMS) -> tuple:
+    def systems(
+        self, key: str, default: Iterable[str], among: Iterable[str] = SYSTEMS
+    ) -> tuple[str, ...]:
         accepted = tuple(among)
         names = self.names(key, default)
         for name in names:

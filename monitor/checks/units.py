@@ -4,6 +4,7 @@ reads in a table: a ratio (`0.95` or `95%`), a duration (`5m`, `2h`, `1d`) or a 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
@@ -16,16 +17,18 @@ class UnitError(ValueError):
 
 
 @dataclass(frozen=True)
-class Unit:
+class Unit(ABC):
     """A measure's unit: `name` is what history stores beside the value (for charts)."""
 
     name: str
 
+    @abstractmethod
     def parse(self, raw: object) -> float:
-        raise NotImplementedError
+        """A threshold as written in monitor.yml → the value in this unit."""
 
+    @abstractmethod
     def format(self, value: float) -> str:
-        raise NotImplementedError
+        """A value for people."""
 
 
 @dataclass(frozen=True)

@@ -519,7 +519,7 @@ class Crm:
                 "value": pa.array([v for _, values in items for v in values.values()], pa.string()),
             }
         )
-        db = self.ctx.db
+        db = self.ctx.db.cursor()  # its own client context: no other handler's open result
         db.register("written", written)
         try:
             for name in sorted(set(written.column("property").to_pylist())):
@@ -539,7 +539,7 @@ class Crm:
                 [obj.name, self.ctx.now],
             )
         finally:
-            db.unregister("written")
+            db.close()
 
     def history(self, obj: ObjectType, record_id: int, props: list[str]) -> dict[str, list]:
         """`propertiesWithHistory`: every written value of `props`, newest first."""

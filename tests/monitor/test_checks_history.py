@@ -9,15 +9,18 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from rich.console import Console
 
 from monitor.alerts.router import DispatchReport
 from monitor.config import load_monitor_config
 from monitor.health import exit_code, run_health
 from monitor.history import connect_history, read_results, record_run, status_since
 from monitor.results import CheckResult, Severity, Status
+from monitor.status import build_status, status_table
+from reverse.state import SCHEMA as REVERSE_SCHEMA
 from roundtrip.settings import SYSTEMS, Settings, SystemSettings
 from tests.monitor.conftest import MiniWarehouse
-from warehouse.state_store import mirror_state
+from warehouse.state_store import connect_state, mirror_state
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -157,3 +160,56 @@ def test_run_health_stores_then_hands_results_to_the_router(
     assert run == ("load_rejects", 2, 2, "high")  # the disabled check did not run
     con.close()
     assert load_monitor_config().select(("dbt_tests",))[0].enabled is False
+
+
+def test_status_map_with_syncs_and_open_alerts(
+    mini: MiniWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file = tmp_path / "monitor.yml"
+    config_file.write_text(
+        yaml.safe_dump(
+            {
+                "checks": [
+                    {
+                        "name": "load_rejects",
+                        "kind": "rejects",
+                        "owner": "data-eng",
+                        "schedule": "0 * * * *",
+                        "warn": 0,
+                        "critical": 100,
+                        "severity": "medium",
+                        "warn_severity": "low",
+                    },
+                ]
+            }
+        )
+    )
+    monkeypatch.setenv("ROUNDTRIP_MONITOR_CONFIG", str(config_file))
+    mini.load_run("r1", "hubspot", T0, {"contacts": (10, 1, 2), "deals": (5, 0, 0)})
+    state = connect_state(mini.paths.state_file("reverse"), REVERSE_SCHEMA)
+    state.execute(
+        "insert into sync_runs (run_id, sync, started_at, finished_at, status, full_resync, "
+        "planned, sent, accepted, rejected) values ('s1', 'hubspot_contact_scores', "
+        "'2026-03-02T09:00:00+00:00', '2026-03-02T09:01:00+00:00', 'partial', 0, 10, 10, 9, 1)"
+    )
+    state.close()
+    settings = Settings(
+        mini.paths.root,
+        mini.paths.root,
+        mini.paths.root / "sandbox",
+        {s: SystemSettings(s, s != "ga4", "real", "real") for s in SYSTEMS},
+    )
+    run_health(settings, mini.paths, now=T0)  # the real router: opens the rejects alert
+    view = build_status(settings, mini.paths, T0)
+    lines = {i.name: i for i in view.integrations}
+    hubspot = lines["hubspot"]
+    assert (hubspot.mode, hubspot.rows, hubspot.freshness) == ("real", "15 records", "no data")
+    assert [(a.check, a.subject, a.severity) for a in hubspot.alerts] == [
+        ("load_rejects", "hubspot", Severity.LOW)
+    ]
+    assert lines["ga4"].mode == "disabled" and lines["salesforce"].last_run == "never"
+    sync = lines["sync:hubspot_contact_scores"]
+    assert sync.rows == "9 of 10 accepted" and sync.last_run.startswith("partial 2026-03-02")
+    console = Console(record=True, width=200)
+    console.print(status_table(view))
+    assert "low load_rejects/hubspot" in console.export_text()
