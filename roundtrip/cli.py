@@ -19,6 +19,13 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.ensure_object(dict).setdefault("settings", load_settings())
 
 
+def _wide_console() -> Any:
+    """A rich console at least 160 columns wide, so tables stay readable in logs and pipes."""
+    from rich.console import Console
+
+    return Console(width=max(Console().width, 160))
+
+
 class _RoundtripGroup(click.Group):
     """Turns known user errors into one line on stderr and exit code 2, never a traceback."""
 
@@ -62,7 +69,6 @@ def cli() -> None:
 @click.pass_context
 def settings_command(ctx: click.Context) -> None:
     """Show the resolved settings: each system's enabled flag and mode, and the paths."""
-    from rich.console import Console
     from rich.table import Table
 
     settings = _settings(ctx)
@@ -72,7 +78,7 @@ def settings_command(ctx: click.Context) -> None:
     for s in settings.systems.values():
         keys = ", ".join(sorted(s.credentials)) or "-"
         table.add_row(s.name, str(s.enabled).lower(), s.mode, s.requested_mode, keys)
-    console = Console()
+    console = _wide_console()
     console.print(table)
     console.print(f"warehouse: {settings.warehouse_dir}")
     console.print(f"sandbox:   {settings.sandbox_dir}")
@@ -246,12 +252,10 @@ def sync(ctx: click.Context, names: tuple[str, ...], dry_run: bool, full: bool) 
     checked (model, columns, destination fields) before anything is sent. Exit code 1 when a
     sync failed.
     """
-    from rich.console import Console
-
     from roundtrip.sync import render_reports, run_syncs
 
     reports = run_syncs(_settings(ctx), names, dry_run=dry_run, full=full, echo=click.echo)
-    console = Console(width=max(Console().width, 180))
+    console = _wide_console()
     for renderable in render_reports(reports, dry_run=dry_run):
         console.print(renderable)
     if any(r.status == "failed" for r in reports):
@@ -340,7 +344,6 @@ def health(ctx: click.Context, checks: tuple[str, ...]) -> None:
                1 the worst failure is Low or Medium
                2 a High or Critical check fails (also: a usage or configuration error)
     """
-    from rich.console import Console
 
     from monitor.health import exit_code, health_table, run_health
     from warehouse.location import WarehousePaths
@@ -348,7 +351,7 @@ def health(ctx: click.Context, checks: tuple[str, ...]) -> None:
     settings = _settings(ctx)
     paths = WarehousePaths(settings.warehouse_dir)
     results = run_health(settings, paths, only=checks)
-    Console(width=max(Console().width, 160)).print(health_table(results, paths))
+    _wide_console().print(health_table(results, paths))
     ctx.exit(exit_code(results))
 
 
@@ -357,7 +360,6 @@ def health(ctx: click.Context, checks: tuple[str, ...]) -> None:
 def status(ctx: click.Context) -> None:
     """Show the integration map: every source system and reverse sync, with its last run,
     the rows it moved, how fresh its data is and its open alerts."""
-    from rich.console import Console
 
     from monitor.status import build_status, status_table
     from roundtrip.clock import now
@@ -365,7 +367,7 @@ def status(ctx: click.Context) -> None:
 
     settings = _settings(ctx)
     view = build_status(settings, WarehousePaths(settings.warehouse_dir), now(settings))
-    Console(width=max(Console().width, 160)).print(status_table(view))
+    _wide_console().print(status_table(view))
 
 
 def main() -> None:
