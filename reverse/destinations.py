@@ -45,14 +45,49 @@ class Outcome:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class FieldInfo:
+    writable: bool
+    unique: bool  # HubSpot unique property / Salesforce External ID: what upserts match on
+
+
 class Writer(Protocol):
+    vendor: str  # as users know it: HubSpot, Salesforce
+    objects: tuple[str, ...]
+    id_field: str  # the record id field, matched on by update and mirror syncs
     max_batch: int
 
-    def check_fields(self, spec: SyncSpec) -> None: ...
+    def fields(self, object_name: str) -> dict[str, FieldInfo]: ...
 
     def write(self, spec: SyncSpec, changes: list[Change]) -> list[Outcome]: ...
 
     def requests(self) -> tuple[int, int]: ...
+
+
+def check_fields(writer: Writer, spec: SyncSpec) -> None:
+    """The destination object exists and every mapped field exists and is writable (one
+    metadata read); upserts match on a unique field, updates and mirrors on the record id."""
+    dest = spec.destination
+    where = f"sync {spec.name}: {writer.vendor} {dest.object}"
+    if dest.object not in writer.objects:
+        raise SpecError(f"{where} is not supported (supported: {', '.join(writer.objects)})")
+    fields = writer.fields(dest.object)
+    for name in spec.fields:
+        if name not in fields:
+            raise SpecError(f"{where} has no field {name!r} (create it, or fix `mappings`)")
+        if not fields[name].writable:
+            raise SpecError(f"{where} field {name!r} is read-only")
+    if spec.mode == "upsert":
+        match = fields.get(dest.match_field)
+        if match is None or not match.unique:
+            raise SpecError(
+                f"{where}: upsert needs a unique / External ID field as match_field; "
+                f"{dest.match_field!r} is not one"
+            )
+    elif dest.match_field != writer.id_field:
+        raise SpecError(
+            f"{where}: mode {spec.mode} matches records by their id: set match_field: {writer.id_field}"
+        )
 
 
 def _outcomes_by_key(
@@ -81,7 +116,9 @@ def _hubspot_text(value: Any) -> str:
 class HubSpotWriter:
     """HubSpot CRM objects (contacts) by batch update (id) or batch upsert (a unique property)."""
 
+    vendor = "HubSpot"
     objects: ClassVar[tuple[str, ...]] = ("contacts",)
+    id_field = "hs_object_id"
     max_batch = HubSpotClient.batch_limit
 
     def __init__(self, client: HubSpotClient) -> None:
@@ -90,35 +127,14 @@ class HubSpotWriter:
     def requests(self) -> tuple[int, int]:
         return self.client.request_counter()
 
-    def check_fields(self, spec: SyncSpec) -> None:
-        dest = spec.destination
-        if dest.object not in self.objects:
-            raise SpecError(
-                f"sync {spec.name}: destination object {dest.object!r} is not supported for "
-                f"hubspot (supported: {', '.join(self.objects)})"
+    def fields(self, object_name: str) -> dict[str, FieldInfo]:
+        return {
+            p["name"]: FieldInfo(
+                writable=not (p.get("modificationMetadata") or {}).get("readOnlyValue"),
+                unique=bool(p.get("hasUniqueValue")),
             )
-        props = {p["name"]: p for p in self.client.properties(dest.object)}
-        for name in spec.fields:
-            prop = props.get(name)
-            if prop is None:
-                raise SpecError(
-                    f"sync {spec.name}: HubSpot {dest.object} has no property {name!r} "
-                    "(create it in HubSpot, or fix `mappings`)"
-                )
-            if (prop.get("modificationMetadata") or {}).get("readOnlyValue"):
-                raise SpecError(f"sync {spec.name}: HubSpot property {name!r} is read-only")
-        if spec.mode == "upsert":
-            unique = props.get(dest.match_field) or {}
-            if not unique.get("hasUniqueValue"):
-                raise SpecError(
-                    f"sync {spec.name}: upsert needs a unique HubSpot property as match_field; "
-                    f"{dest.match_field!r} is not one (use email)"
-                )
-        elif dest.match_field != "hs_object_id":
-            raise SpecError(
-                f"sync {spec.name}: mode {spec.mode} matches HubSpot records by their id: "
-                "set match_field: hs_object_id"
-            )
+            for p in self.client.properties(object_name)
+        }
 
     def write(self, spec: SyncSpec, changes: list[Change]) -> list[Outcome]:
         dest = spec.destination
@@ -157,7 +173,9 @@ class HubSpotWriter:
 class SalesforceWriter:
     """Salesforce Lead / Contact by sObject Collections update (Id) or upsert (External ID)."""
 
+    vendor = "Salesforce"
     objects: ClassVar[tuple[str, ...]] = ("Lead", "Contact")
+    id_field = "Id"
     max_batch = COLLECTION_LIMIT
 
     def __init__(self, client: SalesforceClient) -> None:
@@ -166,37 +184,13 @@ class SalesforceWriter:
     def requests(self) -> tuple[int, int]:
         return self.client.request_counter()
 
-    def check_fields(self, spec: SyncSpec) -> None:
-        dest = spec.destination
-        if dest.object not in self.objects:
-            raise SpecError(
-                f"sync {spec.name}: destination object {dest.object!r} is not supported for "
-                f"salesforce (supported: {', '.join(self.objects)})"
+    def fields(self, object_name: str) -> dict[str, FieldInfo]:
+        return {
+            f["name"]: FieldInfo(
+                writable=bool(f.get("updateable")), unique=bool(f.get("externalId"))
             )
-        fields = {f["name"]: f for f in self.client.describe(dest.object)["fields"]}
-        for name in spec.fields:
-            described = fields.get(name)
-            if described is None:
-                raise SpecError(
-                    f"sync {spec.name}: Salesforce {dest.object} has no field {name!r} "
-                    "(create the custom field, or fix `mappings`)"
-                )
-            if not described.get("updateable"):
-                raise SpecError(
-                    f"sync {spec.name}: Salesforce field {dest.object}.{name} is read-only"
-                )
-        if spec.mode == "upsert":
-            key_field = fields.get(dest.match_field) or {}
-            if not key_field.get("externalId"):
-                raise SpecError(
-                    f"sync {spec.name}: upsert needs an External ID field as match_field; "
-                    f"{dest.object}.{dest.match_field} is not one"
-                )
-        elif dest.match_field != "Id":
-            raise SpecError(
-                f"sync {spec.name}: mode {spec.mode} matches Salesforce records by Id: "
-                "set match_field: Id"
-            )
+            for f in self.client.describe(object_name)["fields"]
+        }
 
     def write(self, spec: SyncSpec, changes: list[Change]) -> list[Outcome]:
         dest = spec.destination

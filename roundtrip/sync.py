@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from reverse.destinations import CLIENTS, systems_of, writer_for
+from reverse.destinations import CLIENTS, check_fields, systems_of, writer_for
 from reverse.engine import SyncReport, run_sync
 from reverse.plan import Planner
 from reverse.specs import DEFAULT_SPECS, SpecError, load_specs, select_specs
@@ -67,7 +67,7 @@ def run_syncs(
         try:
             for spec in specs:
                 planner.check(spec)
-                writers[spec.destination.system].check_fields(spec)
+                check_fields(writers[spec.destination.system], spec)
         except SpecError as exc:
             raise UserError(f"{exc}; nothing was sent") from None
         state = connect_state(paths.state_file("reverse"), SCHEMA)

@@ -195,7 +195,7 @@ def test_vendor_faults_are_retried_until_every_record_is_accepted(sp: SyncProjec
             "destination: {system: marketo, object: leads, match_field: id}",
             "'marketo' is not supported",
         ),
-        ("mappings: [{from: score, to: no_such_property}]", "has no property 'no_such_property'"),
+        ("mappings: [{from: score, to: no_such_property}]", "has no field 'no_such_property'"),
         (
             "mappings: [{from: score, to: hs_object_id}]",
             "match field hs_object_id cannot be mapped",
