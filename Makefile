@@ -45,7 +45,7 @@ sandbox: $(STAMP) ## Generate the sandbox world if missing and start the vendor 
 
 test: $(STAMP) ## Run the whole test suite, slow end-to-end tests included
 	@echo "==> pytest"
-	@$(BIN)/pytest $(PYTEST_ARGS)
+	@$(BIN)/pytest -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 test-quick: $(STAMP) ## Run the tests not marked slow
 	@$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)

@@ -22,6 +22,10 @@ def _rows(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+# Tables only API writes fill (empty in a freshly generated world).
+WRITTEN_BY_THE_API = {"hubspot_property_history"}
+
+
 def _one(path: Path, sql: str):
     return _rows(path, sql)[0][0]
 
@@ -142,6 +146,8 @@ def test_every_table_exists_and_is_filled(generated_world_xs):
         (generated_world_xs.truth_db, TRUTH_SQL),
     ):
         for table in _tables(sql):
+            if table in WRITTEN_BY_THE_API:
+                continue
             assert _one(path, f"SELECT count(*) FROM {table}") > 0, table
 
 
