@@ -3,7 +3,8 @@
 Figures at a scale (HubSpot and Salesforce loaded and transformed first; other systems off):
 - a first full sync with the sandbox's HubSpot rate limit at the Pro tier (190 requests per
   10 s): records/s while sending, as a share of the 1,900 records/s that limit allows, failed
-  and retried requests, peak RSS of the sync process;
+  and retried requests, peak RSS of the sync process (at S the ~97 requests fit in one window,
+  so the share exceeds 100 %: only M is rate-bound);
 - a second sync with nothing changed: diff seconds (reconciliation + plan) and requests;
 - a sync after 10 % of the contacts' scores changed: diff seconds, planned and sent records.
 """
