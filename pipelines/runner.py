@@ -48,6 +48,9 @@ os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 # dlt buffers up to 5,000 items per table before writing a file; our items are Arrow batches of
 # ~20k rows, so a few are plenty and memory stays flat however large the source.
 os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "4")
+# Arrow tables skip dlt's row normalizer, which is what stamps `_dlt_load_id`; ask for it, so
+# every raw row says which load brought it (dbt source freshness reads it as loaded-at).
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 # DuckDB may take 80 % of RAM for a merge by default; a load spills to disk past this instead.
 DUCKDB_MEMORY_LIMIT = "512MB"
 
