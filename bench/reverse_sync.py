@@ -110,13 +110,3 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
                 ),
             )
     return figures
-
-
-def main() -> None:
-    scale = sys.argv[1] if len(sys.argv) > 1 else "S"
-    for key, value in run(scale).items():
-        print(f"{key}: {value}")
-
-
-if __name__ == "__main__":
-    main()

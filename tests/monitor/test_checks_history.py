@@ -25,6 +25,18 @@ from warehouse.state_store import connect_state, mirror_state
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+REJECTS_CHECK = {
+    "name": "load_rejects",
+    "kind": "rejects",
+    "owner": "data-eng",
+    "schedule": "0 * * * *",
+    "warn": 0,
+    "critical": 100,
+    "severity": "medium",
+    "warn_severity": "low",
+}
+
+
 def result(status: Status, at: datetime, subject: str = "hubspot") -> CheckResult:
     failing = status is not Status.PASS
     return CheckResult(
@@ -99,16 +111,7 @@ def test_run_health_stores_then_hands_results_to_the_router(
         yaml.safe_dump(
             {
                 "checks": [
-                    {
-                        "name": "load_rejects",
-                        "kind": "rejects",
-                        "owner": "data-eng",
-                        "schedule": "0 * * * *",
-                        "warn": 0,
-                        "critical": 100,
-                        "severity": "medium",
-                        "warn_severity": "low",
-                    },
+                    REJECTS_CHECK,
                     {
                         "name": "dbt_tests",
                         "kind": "dbt_tests",
@@ -170,16 +173,7 @@ def test_status_map_with_syncs_and_open_alerts(
         yaml.safe_dump(
             {
                 "checks": [
-                    {
-                        "name": "load_rejects",
-                        "kind": "rejects",
-                        "owner": "data-eng",
-                        "schedule": "0 * * * *",
-                        "warn": 0,
-                        "critical": 100,
-                        "severity": "medium",
-                        "warn_severity": "low",
-                    },
+                    REJECTS_CHECK,
                 ]
             }
         )
