@@ -14,7 +14,6 @@ import sqlite3
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -39,6 +38,7 @@ SUCCEEDED, PARTIAL, FAILED, PLANNED = "succeeded", "partial", "failed", "planned
 # Batches sent concurrently: one waits on the network while the other is answered, so the
 # vendor's rate limit, not the round trip, bounds throughput. Outcomes are stored in order.
 IN_FLIGHT_BATCHES = 2
+PROGRESS_EVERY = 10_000  # records between progress log lines
 
 
 @dataclass
@@ -117,7 +117,6 @@ def run_sync(
     *,
     full: bool = False,
     dry_run: bool = False,
-    on_batch: Callable[[SyncReport], None] | None = None,
 ) -> SyncReport:
     """Plan the sync and, unless `dry_run`, send it; the run is logged in `sync_runs`."""
     started = time.monotonic()
@@ -142,6 +141,7 @@ def run_sync(
     retire_rejects(state, spec.name, planner.left_model())
     base_requests, base_retries = writer.requests()
     batch_size = min(spec.batch_size or writer.max_batch, writer.max_batch)
+    run_id = report.run_id
 
     def handle(batch: list[Change], outcomes: list[Outcome]) -> None:
         accepted, rejected, dead, refused = _record(state, spec, run_id, batch, outcomes)
@@ -152,10 +152,13 @@ def run_sync(
         report.rejections.extend(refused[: max(0, 5 - len(report.rejections))])
         requests, retries = writer.requests()
         report.requests, report.http_retries = requests - base_requests, retries - base_retries
-        if on_batch is not None:
-            on_batch(report)
+        if report.sent % PROGRESS_EVERY < len(batch):
+            log.info(
+                "%s: %d of %d sent, %d accepted, %d rejected, %d requests",
+                spec.name, report.sent, counts.planned, report.accepted, report.rejected,
+                report.requests,
+            )  # fmt: skip
 
-    run_id = report.run_id
     in_flight: deque[tuple[list[Change], Future[list[Outcome]]]] = deque()
     try:
         with ThreadPoolExecutor(IN_FLIGHT_BATCHES, thread_name_prefix=spec.name) as pool:

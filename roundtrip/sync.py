@@ -39,7 +39,6 @@ def run_syncs(
     dry_run: bool = False,
     full: bool = False,
     echo: Callable[[str], None] = print,
-    on_batch: Callable[[SyncReport], None] | None = None,
 ) -> list[SyncReport]:
     """Run the named syncs (all when none); every spec is validated before anything is sent."""
     paths = WarehousePaths(settings.warehouse_dir)
@@ -84,7 +83,6 @@ def run_syncs(
                             writers[spec.destination.system],
                             full=full,
                             dry_run=dry_run,
-                            on_batch=on_batch,
                         )
                     )
             except WriterBusy:
