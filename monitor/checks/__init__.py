@@ -12,6 +12,7 @@ from monitor.checks import (
     record_count,
     rejects,
     schema_changes,
+    sync_roundtrip,
     sync_success,
 )
 from monitor.checks.base import CheckKind
@@ -24,6 +25,7 @@ KINDS: dict[str, CheckKind] = {
         latency,
         load_success,
         sync_success,
+        sync_roundtrip,
         freshness,
         dbt_tests,
         schema_changes,

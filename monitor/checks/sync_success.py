@@ -13,7 +13,10 @@ from monitor.checks.loads import has_table
 from monitor.checks.units import RATIO
 from monitor.results import Status
 
-COLUMNS = "run_id, sync, started_at, finished_at, status, planned, sent, accepted, rejected"
+COLUMNS = (
+    "run_id, sync, started_at, finished_at, status, planned, sent, accepted, rejected, "
+    "checked, mismatched"
+)
 LATEST_FINISHED = (
     f"select {COLUMNS} from (select {COLUMNS}, row_number() over "
     "(partition by sync order by started_at desc, run_id desc) as n "

@@ -315,6 +315,35 @@ def test_sync_success_rate_from_the_sync_log(mini: MiniWarehouse) -> None:
     assert results["nothing_to_do"].status is Status.PASS
 
 
+SYNC_ROUNDTRIP = check(
+    "sync_roundtrip", warn=0, critical=None, severity="medium", warn_severity="low"
+)
+
+
+def test_sync_roundtrip_counts_crm_values_that_no_longer_match(mini: MiniWarehouse) -> None:
+    state = connect_state(mini.paths.state_file("reverse"), REVERSE_SCHEMA)
+    state.executemany(
+        "insert into sync_runs (run_id, sync, started_at, finished_at, status, full_resync, "
+        "checked, mismatched) values (?, ?, ?, ?, 'succeeded', 0, ?, ?)",
+        [
+            ("1", "hubspot_contact_scores", "2026-03-02T09:00:00+00:00", "2026-03-02T09:01:00+00:00", 9596, 3),
+            ("2", "salesforce_lead_scores", "2026-03-02T09:00:00+00:00", "2026-03-02T09:01:00+00:00", 4376, 0),
+            ("3", "salesforce_contact_scores", "2026-03-02T09:00:00+00:00", "2026-03-02T09:01:00+00:00", 0, 0),
+        ],
+    )  # fmt: skip
+    state.close()
+    results = {r.subject: r for r in mini.evaluate(SYNC_ROUNDTRIP, T0)}
+    overwritten = results["hubspot_contact_scores"]
+    assert (overwritten.status, overwritten.severity, overwritten.value) == (
+        Status.WARN,
+        Severity.LOW,
+        3,
+    )
+    assert "3 of 9,596 records" in overwritten.message
+    assert results["salesforce_lead_scores"].status is Status.PASS
+    assert "no accepted record read back" in results["salesforce_contact_scores"].message
+
+
 # ------------------------------------------------------------------------------ freshness
 
 FRESHNESS = check(

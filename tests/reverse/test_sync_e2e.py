@@ -3,6 +3,8 @@ that sends nothing, dry runs, and the values read back by the next load."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import duckdb
 import pytest
 
@@ -98,3 +100,12 @@ def test_next_load_reads_the_scores_back_and_overwrites_are_repaired(sp: SyncPro
             "and lead_score != '99'"
         ).fetchone()[0]
     assert restored == 3
+    health = sp.project.roundtrip("health", "reverse_sync_roundtrip", check=False)
+    assert health.returncode == 1, health.stdout + health.stderr  # a Low warning
+    with sqlite3.connect(sp.project.warehouse / "state" / "monitor.sqlite") as monitor:
+        found = monitor.execute(
+            "select status, value, message from check_results "
+            "where check_name = 'reverse_sync_roundtrip' and subject = 'hubspot_contact_scores'"
+        ).fetchall()
+    assert [(status, value) for status, value, _ in found] == [("warn", 3)]
+    assert f"3 of {accepted:,} records" in found[0][2]
