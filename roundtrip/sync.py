@@ -15,7 +15,7 @@ from pathlib import Path
 from reverse.destinations import CLIENTS, check_fields, systems_of, writer_for
 from reverse.engine import SyncReport, run_sync
 from reverse.plan import Planner
-from reverse.specs import DEFAULT_SPECS, SpecError, load_specs, select_specs
+from reverse.specs import DEFAULT_SPECS, SpecError, SyncSpec, load_specs, select_specs
 from reverse.state import SCHEMA
 from roundtrip.endpoints import open_endpoints
 from roundtrip.errors import UserError
@@ -30,6 +30,14 @@ SPECS_ENV = "ROUNDTRIP_SYNCS"
 def specs_path() -> Path:
     """The sync spec file: $ROUNDTRIP_SYNCS, else reverse/syncs.yml."""
     return Path(os.environ.get(SPECS_ENV) or DEFAULT_SPECS)
+
+
+def _check_all(specs: list[SyncSpec], check: Callable[[SyncSpec], None]) -> None:
+    try:
+        for spec in specs:
+            check(spec)
+    except SpecError as exc:
+        raise UserError(f"{exc}; nothing was sent") from None
 
 
 def run_syncs(
@@ -55,6 +63,7 @@ def run_syncs(
     reports: list[SyncReport] = []
     with ExitStack() as stack:
         planner = stack.enter_context(Planner(paths.published))
+        _check_all(specs, planner.check)  # the model first: no vendor is contacted for it
         endpoints = stack.enter_context(open_endpoints(settings, systems))
         writers = {}
         for endpoint in endpoints:
@@ -63,12 +72,7 @@ def run_syncs(
             )
             stack.callback(client.close)
             writers[endpoint.system] = writer_for(endpoint.system, client)
-        try:
-            for spec in specs:
-                planner.check(spec)
-                check_fields(writers[spec.destination.system], spec)
-        except SpecError as exc:
-            raise UserError(f"{exc}; nothing was sent") from None
+        _check_all(specs, lambda spec: check_fields(writers[spec.destination.system], spec))
         state = connect_state(paths.state_file("reverse"), SCHEMA)
         stack.callback(state.close)
         for spec in specs:
