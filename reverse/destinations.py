@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+from connectors.client import Endpoint, VendorClient
 from connectors.hubspot import HubSpotClient
 from connectors.salesforce import COLLECTION_LIMIT, SalesforceClient
 from reverse.specs import SpecError, SyncSpec
@@ -52,6 +53,7 @@ class FieldInfo:
 
 
 class Writer(Protocol):
+    client: VendorClient
     vendor: str  # as users know it: HubSpot, Salesforce
     objects: tuple[str, ...]
     id_field: str  # the record id field, matched on by update and mirror syncs
@@ -117,6 +119,7 @@ class HubSpotWriter:
     """HubSpot CRM objects (contacts) by batch update (id) or batch upsert (a unique property)."""
 
     vendor = "HubSpot"
+    client_class = HubSpotClient
     objects: ClassVar[tuple[str, ...]] = ("contacts",)
     id_field = "hs_object_id"
     max_batch = HubSpotClient.batch_limit
@@ -174,6 +177,7 @@ class SalesforceWriter:
     """Salesforce Lead / Contact by sObject Collections update (Id) or upsert (External ID)."""
 
     vendor = "Salesforce"
+    client_class = SalesforceClient
     objects: ClassVar[tuple[str, ...]] = ("Lead", "Contact")
     id_field = "Id"
     max_batch = COLLECTION_LIMIT
@@ -221,24 +225,27 @@ def _salesforce_reason(error: dict[str, Any]) -> str:
     return f"{error.get('statusCode', 'ERROR')}: {error.get('message', '')}{where}"
 
 
-def writer_for(system: str, client: Any) -> Writer:
-    if system == "hubspot":
-        return HubSpotWriter(client)
-    if system == "salesforce":
-        return SalesforceWriter(client)
-    raise SpecError(f"destination system {system!r} is not supported (hubspot, salesforce)")
-
-
-CLIENTS: dict[str, type] = {"hubspot": HubSpotClient, "salesforce": SalesforceClient}
+def open_writer(system: str, endpoint: Endpoint, *, server_paced: bool) -> Writer:
+    """The writer for a destination system, with its vendor client for `endpoint`."""
+    writer_class = WRITERS[system]
+    return writer_class(
+        writer_class.client_class.from_endpoint(endpoint, server_paced=server_paced)
+    )
 
 
 def systems_of(specs: Iterable[SyncSpec]) -> list[str]:
     """The destination systems the specs write to, refusing unknown ones."""
     systems = list(dict.fromkeys(s.destination.system for s in specs))
     for spec in specs:
-        if spec.destination.system not in CLIENTS:
+        if spec.destination.system not in WRITERS:
             raise SpecError(
                 f"sync {spec.name}: destination system {spec.destination.system!r} is not "
-                f"supported (supported: {', '.join(CLIENTS)})"
+                f"supported (supported: {', '.join(WRITERS)})"
             )
     return systems
+
+
+WRITERS: dict[str, type[HubSpotWriter] | type[SalesforceWriter]] = {
+    "hubspot": HubSpotWriter,
+    "salesforce": SalesforceWriter,
+}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from reverse.destinations import CLIENTS, check_fields, systems_of, writer_for
+from reverse.destinations import check_fields, open_writer, systems_of
 from reverse.engine import SyncReport, run_sync
 from reverse.plan import Planner
 from reverse.specs import DEFAULT_SPECS, SpecError, SyncSpec, load_specs, select_specs
@@ -67,11 +67,9 @@ def run_syncs(
         endpoints = stack.enter_context(open_endpoints(settings, systems))
         writers = {}
         for endpoint in endpoints:
-            client = CLIENTS[endpoint.system].from_endpoint(
-                endpoint, server_paced=endpoint.mode == "sandbox"
-            )
-            stack.callback(client.close)
-            writers[endpoint.system] = writer_for(endpoint.system, client)
+            writer = open_writer(endpoint.system, endpoint, server_paced=endpoint.mode == "sandbox")
+            stack.callback(writer.client.close)
+            writers[endpoint.system] = writer
         _check_all(specs, lambda spec: check_fields(writers[spec.destination.system], spec))
         state = connect_state(paths.state_file("reverse"), SCHEMA)
         stack.callback(state.close)
