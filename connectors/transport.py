@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import orjson
 
 from connectors.errors import (
     AuthenticationFailed,
@@ -194,8 +195,8 @@ class Transport:
                 if not parse_json:
                     return response, None
                 try:
-                    return response, response.json()
-                except ValueError:
+                    return response, orjson.loads(response.content)
+                except orjson.JSONDecodeError:
                     if self.on_malformed is not None:
                         self.on_malformed(described, response.text)
                     outcome = Outcome.UNAVAILABLE

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
+from pipelines.read_ahead import read_ahead
 from pipelines.run_log import ResourceStats
 
 C = TypeVar("C")
@@ -94,7 +95,8 @@ class LoadContext:
         """Convert `pages` of raw records into batched Arrow tables while counting everything.
 
         `request_counter()` returns the transport's (requests, retries) so far; the deltas while
-        this resource runs are its own (dlt extracts resources one after another).
+        this resource runs are its own (dlt extracts resources one after another). Pages are
+        read ahead in a background thread while the current one is converted.
         """
         stats = self.resource_stats(resource)
         self.current_resource = resource
@@ -102,19 +104,23 @@ class LoadContext:
         base = (stats.requests, stats.retries)
         start = request_counter()
 
+        def count_requests() -> None:
+            now = request_counter()
+            stats.requests = base[0] + now[0] - start[0]
+            stats.retries = base[1] + now[1] - start[1]
+
         def converted() -> Iterator[pa.Table | None]:
-            for page in pages:
+            for page in read_ahead(pages, name=f"{self.system}.{resource} pages"):
                 table = converter.convert(page)
                 stats.pages += 1
                 stats.records += 0 if table is None else table.num_rows
                 if table is not None and deleted is not None:
                     stats.deleted += deleted(table)
-                now = request_counter()
-                stats.requests = base[0] + now[0] - start[0]
-                stats.retries = base[1] + now[1] - start[1]
+                count_requests()
                 if self.on_progress is not None:
                     self.on_progress(self.system, stats, started, False)
                 yield table
+            count_requests()  # the last request may have brought no page
 
         yield from batched_tables(converted(), batch_rows)
         stats.seconds = time.monotonic() - started

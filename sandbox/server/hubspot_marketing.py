@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.server.common import Endpoint, VendorContext, VendorError, VendorPolicy, json_response
+from sandbox.server.scan_cache import ScanCache
 
 EVENTS_MAX = 1000
 SUBMISSIONS_MAX = 50
@@ -39,6 +40,7 @@ class Marketing:
     def __init__(self, ctx: VendorContext, policy: VendorPolicy) -> None:
         self.ctx = ctx
         self.policy = policy
+        self.scans = ScanCache()  # email events and submissions never change while serving
 
     def bad(self, message: str, status: int = 400) -> VendorError:
         return VendorError(self.policy.error(status, message))
@@ -86,19 +88,30 @@ class Marketing:
                 where.append(f"{column} = ?")
                 params.append(int(query[name]) if name == "campaignId" else query[name])
         after = self.cursor(query.get("offset"), "offset")
-        if after is not None:
-            # keyset on (created, id) written on the bare column so DuckDB can skip row groups
-            # (an expression such as epoch_ms(created) forces a full scan per page)
-            where.append(
-                "e.created >= make_timestamp(?) AND (e.created > make_timestamp(?) OR e.id > ?)"
-            )
-            params.extend([after[0], after[0], after[1]])
-        rows = self.ctx.db.execute(
-            "SELECT e.id, e.type, e.recipient, epoch_ms(e.created), e.email_campaign_id, e.url, "
-            f"epoch_us(e.created) FROM hubspot_email_events e WHERE {' AND '.join(where)} "
-            "ORDER BY e.created, e.id LIMIT ?",
-            [*params, limit + 1],
-        ).fetchall()
+
+        def read(n: int) -> list[tuple]:
+            conditions, values = list(where), list(params)
+            if after is not None:
+                # keyset on (created, id) written on the bare column so DuckDB can skip row groups
+                # (an expression such as epoch_ms(created) forces a full scan per page)
+                conditions.append(
+                    "e.created >= make_timestamp(?) AND (e.created > make_timestamp(?) OR e.id > ?)"
+                )
+                values.extend([after[0], after[0], after[1]])
+            return self.ctx.db.execute(
+                "SELECT e.id, e.type, e.recipient, epoch_ms(e.created), e.email_campaign_id, "
+                "e.url, epoch_us(e.created) FROM hubspot_email_events e "
+                f"WHERE {' AND '.join(conditions)} ORDER BY e.created, e.id LIMIT ?",
+                [*values, n],
+            ).fetchall()
+
+        rows = self.scans.page(
+            ("email_events", *where, *params),
+            None if after is None else tuple(after),
+            limit,
+            read,
+            lambda row: (row[6], row[0]),
+        )
         more = len(rows) > limit
         events = []
         for event_id, kind, recipient, created, campaign_id, url, _us in rows[:limit]:
@@ -143,20 +156,30 @@ class Marketing:
             raise self.bad(f"Form {guid!r} not found", 404)
         query = request.query_params
         limit = self.limit(query.get("limit"), 20, SUBMISSIONS_MAX)
-        where, params = "form_guid = ?", [guid]
         after = self.cursor(query.get("after"), "after")
-        if after is not None:  # keyset on the bare column (see email_events)
-            where += (
-                " AND submitted_at <= make_timestamp(?)"
-                " AND (submitted_at < make_timestamp(?) OR conversion_id < ?)"
-            )
-            params.extend([after[0], after[0], after[1]])
-        rows = self.ctx.db.execute(
-            'SELECT conversion_id, epoch_ms(submitted_at), page_url, "values", '
-            f"epoch_us(submitted_at) FROM hubspot_form_submissions WHERE {where} "
-            "ORDER BY submitted_at DESC, conversion_id DESC LIMIT ?",
-            [*params, limit + 1],
-        ).fetchall()
+
+        def read(n: int) -> list[tuple]:
+            where, params = "form_guid = ?", [guid]
+            if after is not None:  # keyset on the bare column (see email_events)
+                where += (
+                    " AND submitted_at <= make_timestamp(?)"
+                    " AND (submitted_at < make_timestamp(?) OR conversion_id < ?)"
+                )
+                params.extend([after[0], after[0], after[1]])
+            return self.ctx.db.execute(
+                'SELECT conversion_id, epoch_ms(submitted_at), page_url, "values", '
+                f"epoch_us(submitted_at) FROM hubspot_form_submissions WHERE {where} "
+                "ORDER BY submitted_at DESC, conversion_id DESC LIMIT ?",
+                [*params, n],
+            ).fetchall()
+
+        rows = self.scans.page(
+            ("form_submissions", guid),
+            None if after is None else tuple(after),
+            limit,
+            read,
+            lambda row: (row[4], row[0]),
+        )
         more = len(rows) > limit
         results = [
             self.ctx.faults.drift(
