@@ -60,20 +60,47 @@ class PageConverter:
 
     def convert(self, records: Iterable[Any]) -> pa.Table | None:
         """Return the page as an Arrow table, or None when no record survived."""
+        records = records if isinstance(records, list) else list(records)
+        page = _as_struct_table(records)
+        if page is not None and self._keys_complete(page):
+            return self._convert_table(page, records)
         rows = [r for r in records if self._valid(r)]
         if not rows:
             return None
-        self._learn_new_columns(rows)
+        return self._convert_table(None, rows)
+
+    def _convert_table(self, page: pa.Table | None, rows: list[Mapping[str, Any]]) -> pa.Table:
+        """Typed columns from `page` (the rows as Arrow inferred them) where a vectorised cast
+        gives the declared type, else value by value from `rows`."""
+        self._learn_new_columns(page.column_names if page is not None else _keys(rows))
         arrays: dict[str, pa.Array] = {}
         for name, arrow_type in self.columns.items():
-            values = [row.get(name) for row in rows]
-            typed, variant = self._convert_column(name, values, arrow_type)
+            typed = None
+            if page is not None:
+                inferred = page[name] if name in page.column_names else None
+                typed = _cast_inferred(inferred, arrow_type, len(rows))
+            variant = None
+            if typed is None:
+                values = [row.get(name) for row in rows]
+                typed, variant = self._convert_column(name, values, arrow_type)
             arrays[name] = typed
             if variant is not None or name in self._known_variants:
                 arrays[name + VARIANT_SUFFIX] = (
                     variant if variant is not None else pa.nulls(len(rows), pa.string())
                 )
         return pa.table(arrays)
+
+    def _keys_complete(self, page: pa.Table) -> bool:
+        """Every row has its primary key (else the page goes record by record, for rejects)."""
+        for key in self.primary_key:
+            if key not in page.column_names:
+                return False
+            column = page[key]
+            if column.null_count:
+                return False
+            if pa.types.is_string(column.type) and pc.any(pc.equal(column, "")).as_py():
+                return False
+        return True
 
     def _valid(self, record: Any) -> bool:
         if not isinstance(record, Mapping):
@@ -94,13 +121,10 @@ class PageConverter:
             return False
         return True
 
-    def _learn_new_columns(self, rows: list[Mapping[str, Any]]) -> None:
-        seen: dict[str, None] = {}
-        for row in rows:
-            for key in row:
-                if key not in self.columns and not key.endswith(VARIANT_SUFFIX):
-                    seen.setdefault(key)
-        for key in seen:
+    def _learn_new_columns(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if key in self.columns or key.endswith(VARIANT_SUFFIX):
+                continue
             self.columns[key] = pa.string()
             self.on_drift(
                 DriftEvent(
@@ -145,6 +169,52 @@ class PageConverter:
         return pa.array(typed, arrow_type), pa.array(variant, pa.string())
 
 
+def _keys(rows: list[Mapping[str, Any]]) -> list[str]:
+    """Every key of `rows`, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
+def _as_struct_table(records: list[Any]) -> pa.Table | None:
+    """The page as one Arrow table with types inferred in C++, or None when some record is not
+    an object or a field's values do not share one JSON type (the value-by-value path decides)."""
+    if not records or not all(type(r) is dict for r in records):
+        return None
+    try:
+        rows = pa.array(records)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    return pa.Table.from_struct_array(rows) if pa.types.is_struct(rows.type) else None
+
+
+def _cast_inferred(
+    column: pa.ChunkedArray | None, arrow_type: pa.DataType, length: int
+) -> pa.Array | None:
+    """`column` (as Arrow inferred it from JSON) in `arrow_type` when a vectorised cast means
+    what the value-by-value conversion means; None when it needs that conversion."""
+    if column is None or pa.types.is_null(column.type):
+        return pa.nulls(length, arrow_type)
+    values = column.combine_chunks()
+    if values.type == arrow_type:
+        return values
+    if pa.types.is_integer(values.type):
+        if pa.types.is_timestamp(arrow_type):  # epoch milliseconds
+            return pc.cast(pc.cast(values, pa.timestamp("ms", tz="UTC")), arrow_type)
+        if pa.types.is_string(arrow_type) or pa.types.is_floating(arrow_type):
+            return pc.cast(values, arrow_type)
+    if pa.types.is_string(values.type) and not (
+        pa.types.is_string(arrow_type) or pa.types.is_boolean(arrow_type)
+    ):
+        blanked = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        try:
+            return _text_to_arrow(blanked, arrow_type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+            return None
+    return None
+
+
 def _as_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -160,34 +230,43 @@ def _dump(value: Any) -> str:
 def _to_arrow(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     """Convert raw JSON values (often strings, as vendors send numbers) to `arrow_type`."""
     cleaned = [None if v == "" else v for v in values]
-    if pa.types.is_timestamp(arrow_type):
-        return _to_timestamps(cleaned, arrow_type)
     if pa.types.is_boolean(arrow_type):
         return pa.array([_parse_bool(v) for v in cleaned], arrow_type)
     if all(v is None or isinstance(v, str) for v in cleaned):
-        text = pa.array(cleaned, pa.string())
-        if pa.types.is_integer(arrow_type):
-            # "12.0" from some vendors is still an integer
-            as_float = pc.cast(text, pa.float64())
-            if pc.all(pc.equal(pc.floor(as_float), as_float)).as_py() is False:
-                raise ValueError("fractional value in an integer column")
-            return pc.cast(as_float, arrow_type)
-        return pc.cast(text, arrow_type)
+        try:
+            return _text_to_arrow(pa.array(cleaned, pa.string()), arrow_type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if not pa.types.is_timestamp(arrow_type):
+                raise
+    if pa.types.is_timestamp(arrow_type):
+        return _to_timestamps(cleaned, arrow_type)
     return pa.array(cleaned, arrow_type)
 
 
+def _text_to_arrow(text: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    """Vectorised conversion of text (no blanks) to `arrow_type`; raises when a value does not
+    convert."""
+    if pa.types.is_timestamp(arrow_type):
+        if pc.all(pc.match_substring_regex(text, r"^[0-9]+$")).as_py() is not False:
+            millis = pc.cast(text, pa.int64())  # epoch milliseconds
+            return pc.cast(pc.cast(millis, pa.timestamp("ms", tz="UTC")), arrow_type)
+        return pc.cast(text, arrow_type)  # ISO 8601 with a zone
+    if pa.types.is_integer(arrow_type):
+        # "12.0" from some vendors is still an integer
+        as_float = pc.cast(text, pa.float64())
+        if pc.all(pc.equal(pc.floor(as_float), as_float)).as_py() is False:
+            raise ValueError("fractional value in an integer column")
+        return pc.cast(as_float, arrow_type)
+    return pc.cast(text, arrow_type)
+
+
 def _to_timestamps(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
-    """Vectorised where the shape allows (epoch milliseconds, ISO 8601 with a zone), else per
-    value (naive ISO strings, dates, datetimes)."""
+    """Epoch milliseconds (numbers or digits), or anything `_parse_timestamp` reads, value by
+    value."""
     present = [v for v in values if v is not None]
     if all(type(v) is int or (type(v) is str and v.isdigit()) for v in present):
         millis = pa.array([None if v is None else int(v) for v in values], pa.int64())
         return pc.cast(pc.cast(millis, pa.timestamp("ms", tz="UTC")), arrow_type)
-    if all(type(v) is str for v in present):
-        try:
-            return pc.cast(pa.array(values, pa.string()), arrow_type)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
     return pa.array([_parse_timestamp(v) for v in values], arrow_type)
 
 

@@ -149,6 +149,7 @@ class Crm:
         self.policy = policy
         self.types = load_object_types(ctx)
         self.snapshots = Snapshots(ctx.db)
+        self._links: dict[tuple[str, str], dict[int, list[int]]] = {}
 
     # ------------------------------------------------------------------ helpers
     def bad(self, message: str, status: int = 400) -> VendorError:
@@ -210,23 +211,28 @@ class Crm:
         self, obj: ObjectType, ids: list[int], to_type: str
     ) -> dict[int, list[tuple[int, int]]]:
         """from id → [(to id, type id)] for `ids`, read from both stored directions."""
-        found: dict[int, list[tuple[int, int]]] = {}
-        if not ids:
-            return found
-        placeholders = ", ".join("?" * len(ids))
         type_id = ASSOCIATION_TYPES.get((obj.name, to_type))
-        if type_id is None:
-            return found
-        rows = self.ctx.db.execute(
-            f"SELECT from_id, to_id FROM hubspot_associations WHERE from_object_type = ? "
-            f"AND to_object_type = ? AND from_id IN ({placeholders}) "
-            f"UNION SELECT to_id, from_id FROM hubspot_associations WHERE to_object_type = ? "
-            f"AND from_object_type = ? AND to_id IN ({placeholders}) ORDER BY 1, 2",
-            [obj.name, to_type, *ids, obj.name, to_type, *ids],
-        ).fetchall()
-        for from_id, to_id in rows:
-            found.setdefault(from_id, []).append((to_id, type_id))
-        return found
+        if type_id is None or not ids:
+            return {}
+        links = self.links(obj.name, to_type)
+        return {i: [(to_id, type_id) for to_id in links[i]] for i in ids if i in links}
+
+    def links(self, from_type: str, to_type: str) -> dict[int, list[int]]:
+        """from id → to ids for one pair of types, read once: associations never change while
+        the servers run, and a query per batch of ids scans the whole table twice."""
+        pair = (from_type, to_type)
+        if pair not in self._links:
+            rows = self.ctx.db.execute(
+                "SELECT from_id, to_id FROM hubspot_associations WHERE from_object_type = ? "
+                "AND to_object_type = ? UNION SELECT to_id, from_id FROM hubspot_associations "
+                "WHERE to_object_type = ? AND from_object_type = ? ORDER BY 1, 2",
+                [from_type, to_type, from_type, to_type],
+            ).fetchall()
+            links: dict[int, list[int]] = {}
+            for from_id, to_id in rows:
+                links.setdefault(from_id, []).append(to_id)
+            self._links[pair] = links
+        return self._links[pair]
 
     # ------------------------------------------------------------------ list / get
     async def list_objects(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import duckdb
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +31,10 @@ def encode_cursor(*parts: Any) -> str:
 
 def decode_cursor(text: str) -> list[Any]:
     return orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
+def limit_clause(rows: int | None) -> str:
+    return "" if rows is None else f" LIMIT {int(rows)}"
 
 
 def _from_ms(value: str) -> datetime:
@@ -89,7 +94,7 @@ class Marketing:
                 params.append(int(query[name]) if name == "campaignId" else query[name])
         after = self.cursor(query.get("offset"), "offset")
 
-        def read(n: int) -> list[tuple]:
+        def read(n: int | None) -> duckdb.DuckDBPyConnection:
             conditions, values = list(where), list(params)
             if after is not None:
                 # keyset on (created, id) written on the bare column so DuckDB can skip row groups
@@ -98,12 +103,12 @@ class Marketing:
                     "e.created >= make_timestamp(?) AND (e.created > make_timestamp(?) OR e.id > ?)"
                 )
                 values.extend([after[0], after[0], after[1]])
-            return self.ctx.db.execute(
+            return self.ctx.db.cursor().execute(
                 "SELECT e.id, e.type, e.recipient, epoch_ms(e.created), e.email_campaign_id, "
                 "e.url, epoch_us(e.created) FROM hubspot_email_events e "
-                f"WHERE {' AND '.join(conditions)} ORDER BY e.created, e.id LIMIT ?",
-                [*values, n],
-            ).fetchall()
+                f"WHERE {' AND '.join(conditions)} ORDER BY e.created, e.id{limit_clause(n)}",
+                values,
+            )
 
         rows = self.scans.page(
             ("email_events", *where, *params),
@@ -158,7 +163,7 @@ class Marketing:
         limit = self.limit(query.get("limit"), 20, SUBMISSIONS_MAX)
         after = self.cursor(query.get("after"), "after")
 
-        def read(n: int) -> list[tuple]:
+        def read(n: int | None) -> duckdb.DuckDBPyConnection:
             where, params = "form_guid = ?", [guid]
             if after is not None:  # keyset on the bare column (see email_events)
                 where += (
@@ -166,12 +171,12 @@ class Marketing:
                     " AND (submitted_at < make_timestamp(?) OR conversion_id < ?)"
                 )
                 params.extend([after[0], after[0], after[1]])
-            return self.ctx.db.execute(
+            return self.ctx.db.cursor().execute(
                 'SELECT conversion_id, epoch_ms(submitted_at), page_url, "values", '
                 f"epoch_us(submitted_at) FROM hubspot_form_submissions WHERE {where} "
-                "ORDER BY submitted_at DESC, conversion_id DESC LIMIT ?",
-                [*params, n],
-            ).fetchall()
+                f"ORDER BY submitted_at DESC, conversion_id DESC{limit_clause(n)}",
+                params,
+            )
 
         rows = self.scans.page(
             ("form_submissions", guid),
