@@ -1,8 +1,10 @@
 """The load runner: one dlt pipeline per system into `raw_<system>`, under the writer lock.
 
 Flow of `run_load`: take the warehouse's writer lock → check the warehouse belongs to this sandbox
-world → for each system run its dlt source into the working file and record the run in the
-`monitor` tables → publish the read-only copy when every system succeeded.
+world → extract and normalize each system in turn (dlt load packages in its pipeline folder)
+while one loader thread loads the previous system's packages into the working file (DuckDB has
+one writer) and records its run in the `monitor` tables → publish the read-only copy when every
+system succeeded.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -154,32 +157,90 @@ def _apply_counts(
         s.updated = max(s.records - s.new, 0)
 
 
-def _load_system(
+@dataclass
+class _Extracted:
+    """One system extracted and normalized (or failed doing so), waiting for its turn to load."""
+
+    endpoint: SystemEndpoint
+    pipeline: dlt.Pipeline
+    ctx: LoadContext
+    started: datetime
+    load_ids: list[str] = field(default_factory=list)  # packages a previous run left behind
+    error: str | None = None
+
+
+def _finish_pending(pipeline: dlt.Pipeline) -> list[str]:
+    """Load the packages a previous run extracted but never loaded (it died half way)."""
+    pipeline.normalize()
+    return list(pipeline.load().loads_ids)
+
+
+def _extract(
     endpoint: SystemEndpoint,
     paths: WarehousePaths,
-    ctx: LoadContext,
+    run_id: str,
+    now: datetime,
     full_refresh: bool,
-) -> list[str]:
-    dataset = f"raw_{endpoint.system}"
-    with duckdb.connect(str(paths.working)) as con:
-        before = {} if full_refresh else _table_counts(con, dataset)
+    progress: LoadProgress,
+    loader: ThreadPoolExecutor,
+) -> _Extracted:
+    """Extract and normalize one system into load packages (files in its pipeline folder)."""
     pipeline = make_pipeline(paths, endpoint.system)
-    load_ids: list[str] = []
-    if pipeline.has_pending_data:  # a previous run died after extracting: finish its packages
-        pipeline.normalize()
-        load_ids += pipeline.load().loads_ids
-    source = source_builder(endpoint.system)(endpoint, ctx)
-    started = time.monotonic()
-    pipeline.extract(source, refresh="drop_sources" if full_refresh else None)
-    ctx.step_seconds["extract"] = time.monotonic() - started
-    pipeline.normalize()
-    ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
-    info = pipeline.load()
-    ctx.step_seconds["load"] = time.monotonic() - started - sum(ctx.step_seconds.values())
-    info.raise_on_failed_jobs()
+    ctx = LoadContext(endpoint.system, now, on_progress=progress.update)
+    extracted = _Extracted(endpoint, pipeline, ctx, datetime.now(UTC))
     with duckdb.connect(str(paths.working)) as con:
-        _apply_counts(ctx.stats, before, _table_counts(con, dataset))
-    return load_ids + list(info.loads_ids)
+        record_run_start(
+            con, run_id, endpoint.system, endpoint.mode, extracted.started, full_refresh
+        )
+    try:
+        if pipeline.has_pending_data:  # a previous run died before loading: load that first
+            extracted.load_ids = loader.submit(_finish_pending, pipeline).result()
+        source = source_builder(endpoint.system)(endpoint, ctx)
+        started = time.monotonic()
+        pipeline.extract(source, refresh="drop_sources" if full_refresh else None)
+        ctx.step_seconds["extract"] = time.monotonic() - started
+        pipeline.normalize()
+        ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
+    except Exception as exc:  # one system failing must not stop the others
+        extracted.error = _describe(exc)
+    return extracted
+
+
+def _load(
+    extracted: _Extracted, paths: WarehousePaths, run_id: str, full_refresh: bool
+) -> SystemResult:
+    """Load one system's packages into the working file and record its run (loader thread)."""
+    system, ctx, error = extracted.endpoint.system, extracted.ctx, extracted.error
+    load_ids = list(extracted.load_ids)
+    if error is None:
+        try:
+            with duckdb.connect(str(paths.working)) as con:
+                before = {} if full_refresh else _table_counts(con, f"raw_{system}")
+            started = time.monotonic()
+            info = extracted.pipeline.load()
+            ctx.step_seconds["load"] = time.monotonic() - started
+            info.raise_on_failed_jobs()
+            load_ids += info.loads_ids
+            with duckdb.connect(str(paths.working)) as con:
+                _apply_counts(ctx.stats, before, _table_counts(con, f"raw_{system}"))
+        except Exception as exc:
+            error = _describe(exc)
+    if error:
+        log.error("loading %s failed: %s", system, error)
+    status = "failed" if error else "succeeded"
+    with duckdb.connect(str(paths.working)) as con:
+        record_run_end(
+            con,
+            run_id,
+            system,
+            datetime.now(UTC),
+            status,
+            load_ids,
+            error,
+            ctx.stats.values(),
+            ctx.step_seconds,
+        )
+    return SystemResult(system, status, ctx.stats, error)
 
 
 def run_load(
@@ -198,16 +259,28 @@ def run_load(
     console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     paths.ensure()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    results: list[SystemResult] = []
     with writer_lock(
         paths.lock_file, "roundtrip load", timeout=lock_timeout, on_wait=console.print
     ):
         with duckdb.connect(str(paths.working)) as con:
             ensure_tables(con)
             check_identity(con, identity, full_refresh)
-        with LoadProgress(console) as progress:
-            for endpoint in endpoints:
-                results.append(_run_one(endpoint, paths, run_id, now, full_refresh, progress))
+        # one loader thread: system N loads into DuckDB (one writer) while N+1 is extracted
+        with (
+            LoadProgress(console) as progress,
+            ThreadPoolExecutor(1, thread_name_prefix="roundtrip-loader") as loader,
+        ):
+            loads = [
+                loader.submit(
+                    _load,
+                    _extract(endpoint, paths, run_id, now, full_refresh, progress, loader),
+                    paths,
+                    run_id,
+                    full_refresh,
+                )
+                for endpoint in endpoints
+            ]
+            results = [load.result() for load in loads]
         ok = all(r.status == "succeeded" for r in results)
         with duckdb.connect(str(paths.working)) as con:
             if ok:
@@ -221,41 +294,6 @@ def run_load(
         if r.error:
             console.print(f"[red]{r.system} failed:[/red] {r.error}")
     return LoadResult(run_id, results, published=ok)
-
-
-def _run_one(
-    endpoint: SystemEndpoint,
-    paths: WarehousePaths,
-    run_id: str,
-    now: datetime,
-    full_refresh: bool,
-    progress: LoadProgress,
-) -> SystemResult:
-    ctx = LoadContext(endpoint.system, now, on_progress=progress.update)
-    started = datetime.now(UTC)
-    with duckdb.connect(str(paths.working)) as con:
-        record_run_start(con, run_id, endpoint.system, endpoint.mode, started, full_refresh)
-    load_ids: list[str] = []
-    error: str | None = None
-    try:
-        load_ids = _load_system(endpoint, paths, ctx, full_refresh)
-    except Exception as exc:  # one system failing must not stop the others
-        error = _describe(exc)
-        log.error("loading %s failed: %s", endpoint.system, error)
-    status = "failed" if error else "succeeded"
-    with duckdb.connect(str(paths.working)) as con:
-        record_run_end(
-            con,
-            run_id,
-            endpoint.system,
-            datetime.now(UTC),
-            status,
-            load_ids,
-            error,
-            ctx.stats.values(),
-            ctx.step_seconds,
-        )
-    return SystemResult(endpoint.system, status, ctx.stats, error)
 
 
 def _describe(exc: BaseException) -> str:
