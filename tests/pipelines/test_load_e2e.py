@@ -51,6 +51,13 @@ def test_full_load_equals_the_sandbox_and_a_second_load_is_minimal(project: Proj
     statuses = _query(project, "select system, status from monitor.load_runs")
     assert {s for _, s in statuses} == {"succeeded"}
     assert len(statuses) == 6
+    # each system's extraction starts before the one before it has finished loading
+    ((overlapping,),) = _query(
+        project,
+        "select count(*) from (select started_at, lag(finished_at) over (order by started_at) "
+        "as previous_finished from monitor.load_runs) where started_at < previous_finished",
+    )
+    assert overlapping == 5
 
     project.roundtrip("load")
     runs = _resource_runs(project)
