@@ -200,8 +200,8 @@ def _cast_inferred(
     if values.type == arrow_type:
         return values
     if pa.types.is_integer(values.type):
-        if pa.types.is_timestamp(arrow_type):  # epoch milliseconds
-            return pc.cast(pc.cast(values, pa.timestamp("ms", tz="UTC")), arrow_type)
+        if pa.types.is_timestamp(arrow_type):
+            return _from_epoch_ms(values, arrow_type)
         if pa.types.is_string(arrow_type) or pa.types.is_floating(arrow_type):
             return pc.cast(values, arrow_type)
     if pa.types.is_string(values.type) and not (
@@ -248,8 +248,7 @@ def _text_to_arrow(text: pa.Array, arrow_type: pa.DataType) -> pa.Array:
     convert."""
     if pa.types.is_timestamp(arrow_type):
         if pc.all(pc.match_substring_regex(text, r"^[0-9]+$")).as_py() is not False:
-            millis = pc.cast(text, pa.int64())  # epoch milliseconds
-            return pc.cast(pc.cast(millis, pa.timestamp("ms", tz="UTC")), arrow_type)
+            return _from_epoch_ms(pc.cast(text, pa.int64()), arrow_type)
         return pc.cast(text, arrow_type)  # ISO 8601 with a zone
     if pa.types.is_integer(arrow_type):
         # "12.0" from some vendors is still an integer
@@ -266,8 +265,13 @@ def _to_timestamps(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     present = [v for v in values if v is not None]
     if all(type(v) is int or (type(v) is str and v.isdigit()) for v in present):
         millis = pa.array([None if v is None else int(v) for v in values], pa.int64())
-        return pc.cast(pc.cast(millis, pa.timestamp("ms", tz="UTC")), arrow_type)
+        return _from_epoch_ms(millis, arrow_type)
     return pa.array([_parse_timestamp(v) for v in values], arrow_type)
+
+
+def _from_epoch_ms(millis: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    """Integer epoch milliseconds (how HubSpot sends times) as `arrow_type` timestamps."""
+    return pc.cast(pc.cast(millis, pa.timestamp("ms", tz="UTC")), arrow_type)
 
 
 def _parse_timestamp(value: Any) -> datetime | None:
