@@ -30,7 +30,6 @@ class DictRowsContext(LoadContext):
         resource: str,
         converter: PageConverter,
         pages: Iterable[list[Any]],
-        request_counter: Any,
         **_: Any,
     ) -> Iterator[list[dict]]:
         for page in pages:

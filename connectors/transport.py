@@ -14,7 +14,9 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +70,21 @@ class RequestStats:
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+
+# A caller's own tally (e.g. one load resource's) that requests sent in this context also count in.
+_charged_to: ContextVar[RequestStats | None] = ContextVar("charged_to", default=None)
+
+
+@contextmanager
+def charged_to(tally: RequestStats) -> Iterator[None]:
+    """Also count, in `tally`, every request sent in this context (this thread, this block),
+    whichever transport sends it."""
+    token = _charged_to.set(tally)
+    try:
+        yield
+    finally:
+        _charged_to.reset(token)
 
 
 @dataclass(frozen=True)
@@ -185,11 +202,11 @@ class Transport:
                 outcome, info = Outcome.UNAVAILABLE, ErrorInfo(type(exc).__name__)
             else:
                 self._log_attempt(method, request.url, response.status_code, sent)
-                self.stats.add(bytes_received=len(response.content))
+                self._count(bytes_received=len(response.content))
                 self.policy.adapt(response, self.limiter)
                 info = ErrorInfo() if response.is_success else self.policy.parse_error(response)
                 outcome = self.policy.classify(response.status_code, info)
-            self.stats.add(requests=1)
+            self._count(requests=1)
             status = response.status_code if response is not None else None
             if outcome is Outcome.OK and response is not None:
                 if not parse_json:
@@ -203,28 +220,35 @@ class Transport:
                     info = ErrorInfo("the response body is not valid JSON", "MALFORMED_JSON")
             if outcome is Outcome.AUTH and not refreshed and self.auth.refresh(generation):
                 refreshed = True
-                self.stats.add(refreshes=1)
+                self._count(refreshes=1)
                 self.log.info(
                     "%s: %s got HTTP %s; token refreshed, replaying", self.vendor, described, status
                 )
                 continue
             if outcome not in (Outcome.RATE_LIMITED, Outcome.UNAVAILABLE):
-                self.stats.add(failed_requests=1)
+                self._count(failed_requests=1)
                 raise self._error(outcome, described, status, info)
             hint = self.policy.retry_after(response) if response is not None else None
             delay = hint if hint is not None else self._backoff(attempt)
             elapsed = time.monotonic() - started
             if attempt >= self.max_retries or elapsed + delay > self.max_retry_seconds:
-                self.stats.add(failed_requests=1)
+                self._count(failed_requests=1)
                 raise self._gave_up(outcome, described, status, info, attempt, elapsed, delay)
             attempt += 1
             self._wait_before_retry(outcome, described, status, info, attempt, delay)
+
+    def _count(self, **deltas: float) -> None:
+        """Add to this transport's counters and to the tally the current context charges."""
+        self.stats.add(**deltas)
+        tally = _charged_to.get()
+        if tally is not None and tally is not self.stats:
+            tally.add(**deltas)
 
     def _throttle(self, path: str, method: str) -> None:
         for name in self.policy.limit_names(method, path):
             waited = self.limiter(name).acquire()
             if waited > 0:
-                self.stats.add(throttle_waits=1, throttle_seconds=waited)
+                self._count(throttle_waits=1, throttle_seconds=waited)
                 self.log.info("%s: waited %.2f s for the %r rate limit", self.vendor, waited, name)
 
     def _backoff(self, attempt: int) -> float:
@@ -243,7 +267,7 @@ class Transport:
         reason = f"HTTP {status}" if status is not None else info.message
         if info.code:
             reason += f" {info.code}"
-        self.stats.add(retries=1)
+        self._count(retries=1)
         self.log.info(
             "%s: %s %s (%s); retry %d in %.2f s",
             self.vendor,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -11,11 +13,15 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from connectors.transport import RequestStats, charged_to
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
 from pipelines.read_ahead import read_ahead
 from pipelines.run_log import ResourceStats
 
 C = TypeVar("C")
+
+# The resource whose requests this context (thread) sends: see `LoadContext.reading`.
+_resource_reading: ContextVar[str | None] = ContextVar("resource_reading", default=None)
 
 # Days of ad metrics re-read on every incremental load, because platforms restate recent days.
 DEFAULT_AD_LAG_DAYS = 7
@@ -45,13 +51,13 @@ class LoadContext:
     cursor_overlap_seconds: int = DEFAULT_CURSOR_OVERLAP_SECONDS
     on_progress: Callable[[str, ResourceStats, float, bool], None] | None = None
     stats: dict[str, ResourceStats] = field(default_factory=dict)
-    current_resource: str | None = None
+    request_tallies: dict[str, RequestStats] = field(default_factory=dict)  # per resource
     step_seconds: dict[str, float] = field(default_factory=dict)  # extract / normalize / load
 
     def quarantine_page(self, request: str, body: str) -> None:
         """Keep a malformed page (it is re-requested by the transport) as a reject of the
         resource being read."""
-        resource = self.current_resource or "(unknown)"
+        resource = _resource_reading.get() or "(unknown)"
         self.resource_stats(resource).rejects.append(
             Reject(resource, f"malformed page (not valid JSON) from {request}", body, None)
         )
@@ -66,6 +72,25 @@ class LoadContext:
 
     def resource_stats(self, resource: str) -> ResourceStats:
         return self.stats.setdefault(resource, ResourceStats(resource))
+
+    @contextmanager
+    def reading(self, resource: str) -> Iterator[None]:
+        """Charge the requests sent in this block, in this thread, to `resource`: its request
+        and retry counts, and any malformed page. (Resources interleave: a dlt transformer runs
+        between its parent's pages, each reading ahead in its own thread.)"""
+        token = _resource_reading.set(resource)
+        try:
+            with charged_to(self.request_tallies.setdefault(resource, RequestStats())):
+                yield
+        finally:
+            _resource_reading.reset(token)
+            self._count_requests(resource)
+
+    def _count_requests(self, resource: str) -> None:
+        tally = self.request_tallies.get(resource)
+        if tally is not None:
+            stats = self.resource_stats(resource)
+            stats.requests, stats.retries = tally.requests, tally.retries
 
     def converter(
         self,
@@ -87,40 +112,31 @@ class LoadContext:
         resource: str,
         converter: PageConverter,
         pages: Iterable[list[Any]],
-        request_counter: Callable[[], tuple[int, int]],
         *,
         deleted: Callable[[pa.Table], int] | None = None,
         batch_rows: int = 20_000,
     ) -> Iterator[pa.Table]:
         """Convert `pages` of raw records into batched Arrow tables while counting everything.
 
-        `request_counter()` returns the transport's (requests, retries) so far; the deltas while
-        this resource runs are its own (dlt extracts resources one after another). Pages are
-        read ahead in a background thread while the current one is converted.
+        Pages are read ahead in a background thread while the current one is converted; the
+        requests that thread sends are charged to `resource`.
         """
         stats = self.resource_stats(resource)
-        self.current_resource = resource
         started = time.monotonic() - stats.seconds
-        base = (stats.requests, stats.retries)
-        start = request_counter()
-
-        def count_requests() -> None:
-            now = request_counter()
-            stats.requests = base[0] + now[0] - start[0]
-            stats.retries = base[1] + now[1] - start[1]
 
         def converted() -> Iterator[pa.Table | None]:
-            for page in read_ahead(pages, name=f"{self.system}.{resource} pages"):
+            name = f"{self.system}.{resource} pages"
+            for page in read_ahead(pages, name=name, within=lambda: self.reading(resource)):
                 table = converter.convert(page)
                 stats.pages += 1
                 stats.records += 0 if table is None else table.num_rows
                 if table is not None and deleted is not None:
                     stats.deleted += deleted(table)
-                count_requests()
+                self._count_requests(resource)
                 if self.on_progress is not None:
                     self.on_progress(self.system, stats, started, False)
                 yield table
-            count_requests()  # the last request may have brought no page
+            self._count_requests(resource)  # the last request may have brought no page
 
         yield from batched_tables(converted(), batch_rows)
         stats.seconds = time.monotonic() - started

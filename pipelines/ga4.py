@@ -65,6 +65,6 @@ def ga4_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
             [report_row(client.property_id, r) for r in page]
             for page in client.run_report(start, end, DIMENSIONS, METRICS)
         )
-        yield from ctx.stream("traffic_daily", converter, pages, client.request_counter)
+        yield from ctx.stream("traffic_daily", converter, pages)
 
     return [traffic_daily]

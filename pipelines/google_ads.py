@@ -78,7 +78,7 @@ def google_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
         converter = ctx.converter(resource, columns, key)
         for customer in customers:
             pages = ([gaql_row(r) for r in batch] for batch in client.search_stream(customer, gaql))
-            yield from ctx.stream(resource, converter, pages, client.request_counter)
+            yield from ctx.stream(resource, converter, pages)
 
     @dlt.resource(
         name="campaigns", primary_key=("customer_id", "campaign_id"), write_disposition="replace"

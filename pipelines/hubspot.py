@@ -93,11 +93,10 @@ def flatten_submission(form_guid: str, record: Mapping[str, Any]) -> dict[str, A
 @dlt.source(name="hubspot", max_table_nesting=0)
 def hubspot_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(HubSpotClient, endpoint)
-    counter = client.request_counter
     resources = []
 
     for object_type in CRM_OBJECTS:
-        resources.append(_crm_resource(client, ctx, object_type, counter))
+        resources.append(_crm_resource(client, ctx, object_type))
     for from_type, to_type in ASSOCIATIONS:
         resources.append(
             _association_resource(
@@ -128,7 +127,7 @@ def hubspot_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
         pages = (
             [_email_event_row(e) for e in page] for page in client.email_events(start, ctx.now)
         )
-        yield from ctx.stream("email_events", converter, pages, counter)
+        yield from ctx.stream("email_events", converter, pages)
 
     @dlt.resource(name="form_submissions", primary_key="conversion_id", write_disposition="merge")
     def form_submissions(
@@ -148,13 +147,15 @@ def hubspot_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
             },
             ["conversion_id"],
         )
-        for form in client.forms():
+        with ctx.reading("form_submissions"):
+            forms = list(client.forms())
+        for form in forms:
             guid = form["guid"]
             pages = (
                 [flatten_submission(guid, r) for r in page]
                 for page in client.form_submissions(guid, since=since)
             )
-            yield from ctx.stream("form_submissions", converter, pages, counter)
+            yield from ctx.stream("form_submissions", converter, pages)
 
     return [*resources, email_events, form_submissions]
 
@@ -172,7 +173,6 @@ def _crm_resource(
     client: HubSpotClient,
     ctx: LoadContext,
     object_type: str,
-    counter: Any,
 ) -> Any:
     @dlt.resource(name=object_type, primary_key="id", write_disposition="merge")
     def crm_objects(
@@ -180,7 +180,8 @@ def _crm_resource(
             "changed_at", initial_value=None, lag=ctx.cursor_overlap_seconds
         ),
     ) -> Iterator[pa.Table]:
-        definitions = client.properties(object_type)
+        with ctx.reading(object_type):
+            definitions = client.properties(object_type)
         names = [d["name"] for d in definitions]
         converter = ctx.converter(
             object_type, {**BOOKKEEPING, **property_columns(definitions)}, ["id"]
@@ -191,14 +192,13 @@ def _crm_resource(
         else:
             live = client.search_modified_since(object_type, names, since)
         yield from ctx.stream(
-            object_type, converter, ([flatten_object(r) for r in p] for p in live), counter
+            object_type, converter, ([flatten_object(r) for r in p] for p in live)
         )
         archived = client.list_objects(object_type, names, archived=True)
         yield from ctx.stream(
             object_type,
             converter,
             ([flatten_object(r) for r in p] for p in archived),
-            counter,
             deleted=lambda t: t.num_rows,
         )
 
@@ -227,7 +227,6 @@ def _association_resource(
             name,
             converter,
             client.associations(from_type, to_type, ids),
-            client.request_counter,
         )
 
     return associations

@@ -73,14 +73,14 @@ def linkedin_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
         converter = ctx.converter("campaign_groups", GROUP_COLUMNS, ["id"])
         for account in client.account_ids:
             pages = (_with_account(account, p) for p in client.campaign_groups(account))
-            yield from ctx.stream("campaign_groups", converter, pages, client.request_counter)
+            yield from ctx.stream("campaign_groups", converter, pages)
 
     @dlt.resource(name="campaigns", primary_key="id", write_disposition="replace")
     def campaigns() -> Iterator[pa.Table]:
         converter = ctx.converter("campaigns", CAMPAIGN_COLUMNS, ["id"])
         for account in client.account_ids:
             pages = (_with_account(account, p) for p in client.campaigns(account))
-            yield from ctx.stream("campaigns", converter, pages, client.request_counter)
+            yield from ctx.stream("campaigns", converter, pages)
 
     @dlt.resource(
         name="campaign_daily",
@@ -97,6 +97,6 @@ def linkedin_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 [analytics_row(account, e) for e in page]
                 for page in client.ad_analytics(account, start, end, ANALYTICS_FIELDS)
             )
-            yield from ctx.stream("campaign_daily", converter, pages, client.request_counter)
+            yield from ctx.stream("campaign_daily", converter, pages)
 
     return [campaign_groups, campaigns, campaign_daily]

@@ -80,7 +80,7 @@ def meta_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 [{**r, "account_id": account} if isinstance(r, Mapping) else r for r in page]
                 for page in client.campaigns(account, CAMPAIGN_FIELDS)
             )
-            yield from ctx.stream("campaigns", converter, pages, client.request_counter)
+            yield from ctx.stream("campaigns", converter, pages)
 
     @dlt.resource(
         name="adset_daily",
@@ -95,6 +95,6 @@ def meta_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 [insight_row(r) for r in page]
                 for page in client.insights(account, "adset", start, end, INSIGHT_FIELDS)
             )
-            yield from ctx.stream("adset_daily", converter, pages, client.request_counter)
+            yield from ctx.stream("adset_daily", converter, pages)
 
     return [campaigns, adset_daily]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -21,11 +22,17 @@ class _Failed:
         self.error = error
 
 
-def read_ahead(items: Iterable[T], depth: int = 2, name: str = "read-ahead") -> Iterator[T]:
+def read_ahead(
+    items: Iterable[T],
+    depth: int = 2,
+    name: str = "read-ahead",
+    within: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> Iterator[T]:
     """Yield `items` in order while a worker thread reads up to `depth` of them in advance.
 
     An exception raised by `items` is re-raised here, in order, after the items read before it.
     Closing this generator early (the consumer stops) stops the worker after its current item.
+    The worker reads inside `within()` (e.g. to charge its requests to whoever asked).
     """
     buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
     stopped = threading.Event()
@@ -41,18 +48,19 @@ def read_ahead(items: Iterable[T], depth: int = 2, name: str = "read-ahead") -> 
         return False
 
     def work() -> None:
-        source = iter(items)
-        try:
-            for item in source:
-                if not offer(item):
-                    return
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            offer(_Failed(exc))
-            return
-        finally:
-            close = getattr(source, "close", None)
-            if close is not None:  # a generator left early runs its cleanup in its own thread
-                close()
+        with within():
+            source = iter(items)
+            try:
+                for item in source:
+                    if not offer(item):
+                        return
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                offer(_Failed(exc))
+                return
+            finally:
+                close = getattr(source, "close", None)
+                if close is not None:  # a generator left early runs its cleanup in its own thread
+                    close()
         offer(_DONE)
 
     worker = threading.Thread(target=work, name=name, daemon=True)

@@ -42,8 +42,8 @@ from warehouse.publish import publish
 
 log = logging.getLogger("pipelines.runner")
 
-# Extract resources one after another (not round-robin), so each resource's request and retry
-# counters are its own and a malformed page is charged to the resource that read it.
+# Extract resources one after another (not round-robin): one resource (with its transformers)
+# reads at a time, so few pages are in flight and the progress display follows the load.
 os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
 # dlt warns about every Arrow table whose nullability differs from its key hints; our own
 # progress and summary say what matters.

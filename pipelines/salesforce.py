@@ -86,7 +86,8 @@ def salesforce_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 CURSOR, initial_value=None, lag=ctx.cursor_overlap_seconds
             ),
         ) -> Iterator[pa.Table]:
-            columns = field_columns(client.describe(sobject))
+            with ctx.reading(table):
+                columns = field_columns(client.describe(sobject))
             converter = ctx.converter(table, columns, ["Id"])
             # last_value already steps back by the overlap window (dlt's `lag`)
             pages = client.query_all(soql(sobject, list(columns), modstamp.last_value))
@@ -94,7 +95,6 @@ def salesforce_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 table,
                 converter,
                 (_without_attributes(p) for p in pages),
-                client.request_counter,
                 deleted=_deleted,
             )
 

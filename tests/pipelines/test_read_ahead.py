@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -63,3 +64,15 @@ def test_stopping_early_stops_the_worker_and_closes_the_source() -> None:
     assert closed.is_set()
     assert len(produced) <= 4  # the one consumed, the buffer, the one in hand
     assert not [t for t in threading.enumerate() if t.name == "read-ahead"]
+
+
+def test_the_worker_reads_inside_the_given_context() -> None:
+    entered: list[str] = []
+
+    @contextmanager
+    def charging() -> Iterator[None]:
+        entered.append(threading.current_thread().name)
+        yield
+
+    assert list(read_ahead(range(3), name="reader", within=charging)) == [0, 1, 2]
+    assert entered == ["reader"]
