@@ -39,20 +39,25 @@ def project_env(root: Path, warehouse: str) -> dict[str, str]:
 
 
 def measure(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS MiB of it and its children)."""
-    started = time.perf_counter()
-    proc = psutil.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        try:
-            family = [proc, *proc.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in family if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr.read().decode()[-3000:]}")
+    """Run a command; return (wall seconds, peak RSS MiB of it and its children).
+
+    Its log goes to a file: a pipe nobody reads while it runs would block the command once its
+    buffer (64 KiB) is full, and the wait would be measured as load time."""
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        proc = psutil.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                family = [proc, *proc.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in family if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            log.seek(0)
+            raise RuntimeError(f"{' '.join(args)} failed:\n{log.read().decode()[-3000:]}")
     return seconds, peak / 2**20
 
 

@@ -10,6 +10,7 @@ path, redacted query) and what the vendor said.
 
 from __future__ import annotations
 
+import logging
 import random
 import ssl
 import threading
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from connectors.auth import Auth
 
 _MAX_DESCRIBED_VALUE = 120
+# Rate-limit waits at least this long are logged at INFO (shorter ones at DEBUG).
+NOTICEABLE_WAIT_SECONDS = 1.0
 
 
 def ssl_verify(verify: bool | str | Path) -> bool | ssl.SSLContext:
@@ -249,7 +252,12 @@ class Transport:
             waited = self.limiter(name).acquire()
             if waited > 0:
                 self._count(throttle_waits=1, throttle_seconds=waited)
-                self.log.info("%s: waited %.2f s for the %r rate limit", self.vendor, waited, name)
+                # pacing under a limit waits a little before most requests: say so only when
+                # the pause is long enough to notice
+                level = logging.INFO if waited >= NOTICEABLE_WAIT_SECONDS else logging.DEBUG
+                self.log.log(
+                    level, "%s: waited %.2f s for the %r rate limit", self.vendor, waited, name
+                )
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
@@ -286,7 +294,7 @@ class Transport:
             time.sleep(delay)
 
     def _log_attempt(self, method: str, url: httpx.URL, result: object, sent: float) -> None:
-        if self.log.isEnabledFor(10):  # DEBUG
+        if self.log.isEnabledFor(logging.DEBUG):
             ms = (time.monotonic() - sent) * 1000
             self.log.debug("%s %s %s %.0fms", method, self.redactor.scrub(str(url)), result, ms)
 

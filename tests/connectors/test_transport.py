@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 
 import pytest
 
 from connectors.errors import BadRequest, QuotaExhausted, RateLimited, VendorUnavailable
 from connectors.ratelimit import RateLimit
-from connectors.transport import RetryEvent
+from connectors.transport import NOTICEABLE_WAIT_SECONDS, RetryEvent
 from tests.connectors.conftest import Reply
 
 
@@ -182,6 +183,21 @@ def test_limiter_keeps_under_n_per_window_across_transports_of_one_account(stub,
     tolerance = 0.1  # loopback jitter between send and arrival on a loaded 2-core machine
     assert min(hits[i + 5].at - hits[i].at for i in range(len(hits) - 5)) >= 1.0 - tolerance
     assert first.stats.throttle_waits + second.stats.throttle_waits >= 2
+
+
+def test_pacing_waits_are_logged_only_at_debug_and_long_pauses_at_info(
+    stub, make_transport, caplog
+):
+    transport = make_transport(limits={"default": RateLimit(2, 0.2)})
+    with caplog.at_level(logging.DEBUG, logger="connectors"):
+        for _ in range(6):
+            transport.get_json("/x")
+        transport.limiter("default").pause(NOTICEABLE_WAIT_SECONDS + 0.2)
+        transport.get_json("/x")
+    waits = [r for r in caplog.records if "for the 'default' rate limit" in r.getMessage()]
+    assert transport.stats.throttle_waits == len(waits) >= 3  # every wait counted and logged
+    assert [r.levelno for r in waits].count(logging.INFO) == 1  # only the long pause at INFO
+    assert waits[-1].levelno == logging.INFO
 
 
 def test_hubspot_search_has_its_own_tighter_limit(stub, make_transport):
