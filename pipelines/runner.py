@@ -55,7 +55,9 @@ os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "4")
 # every raw row says which load brought it (dbt source freshness reads it as loaded-at).
 os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 # DuckDB may take 80 % of RAM for a merge by default; a load spills to disk past this instead.
-DUCKDB_MEMORY_LIMIT = "512MB"
+# Rows of a raw table have no order worth keeping (dlt's merge picks one row per key without
+# one), and not preserving it lets DuckDB stream large inserts instead of buffering them.
+DUCKDB_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
 
 # system -> "module:function" building its dlt source from (SystemEndpoint, LoadContext)
 SOURCES: dict[str, str] = {
@@ -100,7 +102,7 @@ def source_builder(system: str) -> Callable[[SystemEndpoint, LoadContext], DltSo
 def make_pipeline(paths: WarehousePaths, system: str) -> dlt.Pipeline:
     """The dlt pipeline of one system; its working state lives inside the warehouse folder."""
     credentials = DuckDbCredentials(str(paths.working))
-    credentials.global_config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
+    credentials.global_config = dict(DUCKDB_SETTINGS)
     return dlt.pipeline(
         pipeline_name=f"roundtrip_{system}",
         pipelines_dir=str(paths.dlt_dir),
