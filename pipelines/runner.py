@@ -39,6 +39,7 @@ from pipelines.run_log import (
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
+from warehouse.working import hold_working_file
 
 log = logging.getLogger("pipelines.runner")
 
@@ -180,6 +181,7 @@ def _finish_pending(pipeline: dlt.Pipeline) -> list[str]:
 def _extract(
     endpoint: SystemEndpoint,
     paths: WarehousePaths,
+    working: duckdb.DuckDBPyConnection,
     run_id: str,
     now: datetime,
     full_refresh: bool,
@@ -190,7 +192,7 @@ def _extract(
     pipeline = make_pipeline(paths, endpoint.system)
     ctx = LoadContext(endpoint.system, now, on_progress=progress.update)
     extracted = _Extracted(endpoint, pipeline, ctx, datetime.now(UTC))
-    with duckdb.connect(str(paths.working)) as con:
+    with working.cursor() as con:
         record_run_start(
             con, run_id, endpoint.system, endpoint.mode, extracted.started, full_refresh
         )
@@ -209,28 +211,28 @@ def _extract(
 
 
 def _load(
-    extracted: _Extracted, paths: WarehousePaths, run_id: str, full_refresh: bool
+    extracted: _Extracted, working: duckdb.DuckDBPyConnection, run_id: str, full_refresh: bool
 ) -> SystemResult:
     """Load one system's packages into the working file and record its run (loader thread)."""
     system, ctx, error = extracted.endpoint.system, extracted.ctx, extracted.error
     load_ids = list(extracted.load_ids)
     if error is None:
         try:
-            with duckdb.connect(str(paths.working)) as con:
+            with working.cursor() as con:
                 before = {} if full_refresh else _table_counts(con, f"raw_{system}")
             started = time.monotonic()
             info = extracted.pipeline.load()
             ctx.step_seconds["load"] = time.monotonic() - started
             info.raise_on_failed_jobs()
             load_ids += info.loads_ids
-            with duckdb.connect(str(paths.working)) as con:
+            with working.cursor() as con:
                 _apply_counts(ctx.stats, before, _table_counts(con, f"raw_{system}"))
         except Exception as exc:
             error = _describe(exc)
     if error:
         log.error("loading %s failed: %s", system, error)
     status = "failed" if error else "succeeded"
-    with duckdb.connect(str(paths.working)) as con:
+    with working.cursor() as con:
         record_run_end(
             con,
             run_id,
@@ -264,30 +266,31 @@ def run_load(
     with writer_lock(
         paths.lock_file, "roundtrip load", timeout=lock_timeout, on_wait=console.print
     ):
-        with duckdb.connect(str(paths.working)) as con:
-            ensure_tables(con)
-            check_identity(con, identity, full_refresh)
-        # one loader thread: system N loads into DuckDB (one writer) while N+1 is extracted
-        with (
-            LoadProgress(console) as progress,
-            ThreadPoolExecutor(1, thread_name_prefix="roundtrip-loader") as loader,
-        ):
-            loads = [
-                loader.submit(
-                    _load,
-                    _extract(endpoint, paths, run_id, now, full_refresh, progress, loader),
-                    paths,
-                    run_id,
-                    full_refresh,
-                )
-                for endpoint in endpoints
-            ]
-            results = [load.result() for load in loads]
-        ok = all(r.status == "succeeded" for r in results)
-        with duckdb.connect(str(paths.working)) as con:
+        with hold_working_file(paths) as working:
+            ensure_tables(working)
+            check_identity(working, identity, full_refresh)
+            # one loader thread: system N loads into DuckDB (one writer) while N+1 is extracted
+            with (
+                LoadProgress(console) as progress,
+                ThreadPoolExecutor(1, thread_name_prefix="roundtrip-loader") as loader,
+            ):
+                loads = [
+                    loader.submit(
+                        _load,
+                        _extract(
+                            endpoint, paths, working, run_id, now, full_refresh, progress, loader
+                        ),
+                        working,
+                        run_id,
+                        full_refresh,
+                    )
+                    for endpoint in endpoints
+                ]
+                results = [load.result() for load in loads]
+            ok = all(r.status == "succeeded" for r in results)
             if ok:
-                write_meta(con, dict(identity))
-        if ok:
+                write_meta(working, dict(identity))
+        if ok:  # the working file is closed (checkpointed) before it is copied
             publish(paths)
     console.print(
         summary_table((r.system, s) for r in results for s in r.stats.values()),
