@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "sandbox_throughput": ("S",),
     "transport": ("S",),
     "load": ("S", "M"),
+    "merge": ("S", "M"),
     "transform": ("S", "M"),
     "reverse_sync": ("S", "M"),
 }

@@ -27,6 +27,7 @@ from dlt.extract.source import DltSource
 from rich.console import Console
 
 from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.destination import raw_duckdb
 from pipelines.progress import LoadProgress, summary_table
 from pipelines.run_log import (
     ResourceStats,
@@ -107,7 +108,7 @@ def make_pipeline(paths: WarehousePaths, system: str) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=f"roundtrip_{system}",
         pipelines_dir=str(paths.dlt_dir),
-        destination=dlt.destinations.duckdb(credentials),
+        destination=raw_duckdb(credentials),
         dataset_name=f"raw_{system}",
     )
 
