@@ -2,11 +2,11 @@
 
 dlt's delete-insert merge keeps one staged row per primary key by numbering every staged row with
 `ROW_NUMBER() OVER (PARTITION BY <key>)`. DuckDB's window operator holds the whole partitioned
-staging table, partly outside its memory limit: merging 23 M email events (scale L) into an empty
-table took 99 s and peaked at 835 MiB with `memory_limit = 512MB`. Keys staged twice are rare (a
-record updated while its pages were being read), so `RawMergeJob` first finds them with a grouped
-count, which spills to disk like any aggregate, numbers only their rows and inserts every other
-row as it is: the same merge took 19 s and peaked at 595 MiB (`python -m bench merge`).
+staging table, partly outside its memory limit: merging the 23 M email events of scale L into an
+empty table took 99 s and peaked at 835 MiB with `memory_limit = 512MB`. Keys staged twice are rare
+(a record updated while its pages were being read), so `RawMergeJob` first finds them with a
+grouped count, which spills to disk like any aggregate, numbers only their rows and inserts every
+other row as it is: 19 s and 595 MiB for the same merge (`python -m bench merge` compares both).
 """
 
 from __future__ import annotations
