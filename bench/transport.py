@@ -19,9 +19,9 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from connectors.auth import BearerToken
-from connectors.transport import Transport
-from connectors.vendors import policy_for
+from connectors.http.auth import BearerToken
+from connectors.http.transport import Transport
+from connectors.hubspot import HubSpotPolicy
 
 REQUESTS = {"S": 1_000, "M": 3_000, "L": 10_000}
 PAGE = orjson.dumps(
@@ -66,7 +66,7 @@ def run(scale: str) -> dict[str, Any]:
     try:
         with httpx.Client(base_url=url) as bare:
             bare_rate = _rate(lambda: bare.get("/crm/v3/objects/contacts").json(), n)
-        policy = policy_for("hubspot", {"default": None, "search": None})
+        policy = HubSpotPolicy({"default": None, "search": None})
         with Transport(policy, BearerToken("bench-token-value"), url, account="bench") as transport:
             transport_rate = _rate(lambda: transport.get_json("/crm/v3/objects/contacts"), n)
     finally:

@@ -1,9 +1,10 @@
 """What every vendor read client shares: construction from an endpoint, counters, closing.
 
 An endpoint is anything with `base_url` (None → the vendor's public default), `credentials` (the
-keys listed in roundtrip/settings.py REQUIRED_CREDENTIALS, or the sandbox's credentials.json
+keys its descriptor's `credentials` lists, or the sandbox's credentials.json
 section), `verify` (True or a CA bundle path) and `token_url` (None → the vendor's public token
 endpoint) — pipelines' `SystemEndpoint` is one; connectors import nothing of ours.
+The vendor's facts are its module's `VENDOR` descriptor (connectors/vendor.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self
 
-from connectors.auth import Auth, BearerToken, OAuth2RefreshToken
-from connectors.ratelimit import RateLimit
-from connectors.transport import Transport
-from connectors.vendors import policy_for
+from connectors.http.auth import Auth, BearerToken, OAuth2RefreshToken
+from connectors.http.policy import VendorPolicy
+from connectors.http.ratelimit import RateLimit
+from connectors.http.transport import Transport
 
 
 class Endpoint(Protocol):
@@ -64,6 +65,7 @@ class VendorClient:
     construction hooks (`make_auth`, `api_base`, `headers`) where their vendor differs."""
 
     vendor: ClassVar[str]
+    policy: ClassVar[type[VendorPolicy]] = VendorPolicy
     default_base_url: ClassVar[str]
     default_token_url: ClassVar[str | None] = None
 
@@ -78,7 +80,7 @@ class VendorClient:
         published limits, because the server enforces and advertises its own in the vendor's
         rate-limit headers, which the transport follows (the sandbox stand-ins)."""
         if server_paced:
-            options["limits"] = dict.fromkeys(policy_for(cls.vendor).default_limits)
+            options["limits"] = dict.fromkeys(cls.policy.default_limits)
         return cls.from_credentials(
             endpoint.credentials,
             base_url=endpoint.base_url,
@@ -103,7 +105,7 @@ class VendorClient:
         auth = cls.make_auth(credentials, token_url or cls.default_token_url, verify)
         identity = [credentials.get(k) for k in ("client_id", "access_token", "username")]
         transport = Transport(
-            policy_for(cls.vendor, limits),
+            cls.policy(limits),
             auth,
             cls.api_base(credentials, base_url),
             account=account_key(cls.vendor, *identity),
@@ -126,7 +128,7 @@ class VendorClient:
             str(credentials["client_id"]),
             str(credentials["client_secret"]),
             str(credentials["refresh_token"]),
-            vendor=cls.vendor,
+            policy=cls.policy(),
             verify=verify,
         )
 

@@ -11,15 +11,22 @@ from datetime import date
 from typing import Any
 
 from connectors.client import VendorClient, require
-from connectors.transport import Transport
+from connectors.google import GooglePolicy
+from connectors.http.transport import Transport
+from connectors.vendor import Table, Vendor
 
 API_VERSION = "v1beta"
 
 Page = list[dict[str, Any]]
 
 
+class GA4Policy(GooglePolicy):
+    name = "ga4"
+
+
 class GA4Client(VendorClient):
     vendor = "ga4"
+    policy = GA4Policy
     default_base_url = "https://analyticsdata.googleapis.com"
     default_token_url = "https://oauth2.googleapis.com/token"
     page_limit = 100_000  # the API's maximum rows per response
@@ -58,3 +65,25 @@ class GA4Client(VendorClient):
 
 def _values(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [*(row.get("dimensionValues") or []), *(row.get("metricValues") or [])]
+
+
+VENDOR = Vendor(
+    name="ga4",
+    title="Google Analytics 4",
+    role="analytics",
+    client=GA4Client,
+    credentials=(("property_id", "client_id", "client_secret", "refresh_token"),),
+    api_version=API_VERSION,
+    sandbox_token_path="/token",
+    tables=(
+        Table(
+            "traffic_daily",
+            ("property_id", "date", "session_source", "session_medium", "session_campaign_name"),
+            cursor="date",
+            as_of="date",
+        ),
+    ),
+    loads="daily sessions, users, engaged sessions, key events by source/medium/campaign",
+    method="Data API runReport",
+    freshness_hours=36,  # daily reports, loaded once a day
+)

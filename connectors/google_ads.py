@@ -9,11 +9,14 @@ answers one JSON array of batches; each batch's `results` is yielded as one page
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from connectors.client import VendorClient, id_list, require
-from connectors.redaction import REDACTOR
-from connectors.transport import Transport
+from connectors.google import GooglePolicy
+from connectors.http.ratelimit import RateLimit
+from connectors.http.redaction import REDACTOR
+from connectors.http.transport import Transport
+from connectors.vendor import AdSpend, Table, Vendor
 
 API_VERSION = "v21"
 
@@ -25,8 +28,18 @@ def customer_id(value: str) -> str:
     return value.replace("-", "").strip()
 
 
+class GoogleAdsPolicy(GooglePolicy):
+    """Basic access: 15,000 operations a day per developer token (override for Standard)."""
+
+    name = "google_ads"
+    default_limits: ClassVar[Mapping[str, RateLimit | None]] = {
+        "default": RateLimit(15_000, 86_400.0)
+    }
+
+
 class GoogleAdsClient(VendorClient):
     vendor = "google_ads"
+    policy = GoogleAdsPolicy
     default_base_url = "https://googleads.googleapis.com"
     default_token_url = "https://oauth2.googleapis.com/token"
 
@@ -51,3 +64,27 @@ class GoogleAdsClient(VendorClient):
         for batch in batches if isinstance(batches, list) else [batches]:
             if batch.get("results"):
                 yield batch["results"]
+
+
+VENDOR = Vendor(
+    name="google_ads",
+    title="Google Ads",
+    role="ads",
+    client=GoogleAdsClient,
+    credentials=(
+        ("developer_token", "client_id", "client_secret", "refresh_token", "customer_ids"),
+    ),
+    api_version=API_VERSION,
+    sandbox_token_path="/token",
+    tables=(
+        Table("campaigns", ("customer_id", "campaign_id"), disposition="replace"),
+        Table("ad_groups", ("customer_id", "ad_group_id"), disposition="replace"),
+        Table(
+            "ad_group_daily", ("customer_id", "ad_group_id", "date"), cursor="date", as_of="date"
+        ),
+    ),
+    loads="campaigns, ad groups, daily ad-group metrics",
+    method="GAQL searchStream",
+    freshness_hours=36,  # daily metrics are complete at midnight and loaded once a day
+    ad_spend=AdSpend("ad_group_daily", "customer_id", "campaigns", "campaign_status", ("ENABLED",)),
+)

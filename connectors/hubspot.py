@@ -9,11 +9,18 @@ the query resumes strictly after that timestamp: no loop, no gap, no duplicate.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
+
+import httpx
 
 from connectors.client import VendorClient
+from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
+from connectors.http.ratelimit import RateLimit
+from connectors.http.status import Disposition
+from connectors.vendor import Table, Vendor, WritableObject
 
 # The modified-date property search filters on: `lastmodifieddate` for contacts,
 # `hs_lastmodifieddate` for the other objects.
@@ -37,8 +44,67 @@ def record_ms(record: Mapping[str, Any], prop: str) -> int:
     return epoch_ms(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
+# A learned rolling window is this much longer than the advertised one.
+LEARNED_WINDOW_MARGIN = 1.02
+
+
+class HubSpotPolicy(VendorPolicy):
+    """100 requests per rolling 10 s (Free/Starter; 190 on Pro/Enterprise: override "default"),
+    search endpoints about 4 per second; the advertised limit is learned from the headers (`adapt`).
+    """
+
+    name = "hubspot"
+    default_limits: ClassVar[Mapping[str, RateLimit | None]] = {
+        "default": RateLimit(100, 10.0),
+        "search": RateLimit(4, 1.0),
+    }
+
+    def limit_names(self, method: str, path: str) -> tuple[str, ...]:
+        return ("default", "search") if path.rstrip("/").endswith("/search") else ("default",)
+
+    def parse_error(self, response: httpx.Response) -> ErrorInfo:
+        body = json_body(response)
+        if not isinstance(body, dict) or "message" not in body:
+            return super().parse_error(response)
+        code = str(body.get("category") or body.get("errorType") or "")
+        policy = body.get("policyName")
+        if policy:
+            code = f"{code}:{policy}"
+        scopes: list[str] = []
+        for error in body.get("errors") or []:
+            context = (error.get("context") or {}) if isinstance(error, dict) else {}
+            scopes += context.get("requiredGranularScopes") or context.get("requiredScopes") or []
+        return ErrorInfo(str(body["message"]), code, tuple(dict.fromkeys(scopes)))
+
+    def classify(self, status: int, info: ErrorInfo) -> Disposition:
+        if status == 429 and info.code.endswith(":DAILY"):
+            return Disposition.QUOTA
+        return super().classify(status, info)
+
+    def adapt(self, response: httpx.Response, limiters: Limiters) -> None:
+        """Once the headers show the account's window being used (Remaining < Max) and no limit
+        is configured, pace to the advertised one; otherwise `Remaining: 0` pauses one interval
+        (a configured limit may be looser than the account's, e.g. shared with other apps)."""
+        headers = response.headers
+        maximum = headers.get("X-HubSpot-RateLimit-Max")
+        remaining = headers.get("X-HubSpot-RateLimit-Remaining")
+        interval = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+        if remaining is None or interval is None:
+            return
+        limiter = limiters("default")
+        with contextlib.suppress(ValueError):
+            seconds = float(interval) / 1000
+            if maximum is not None and int(remaining) < int(maximum):
+                # the vendor counts arrivals, we count starts: keep a margin for network jitter
+                limit = RateLimit(int(maximum), seconds * LEARNED_WINDOW_MARGIN)
+                limiter.learn(limit, used=int(maximum) - int(remaining))
+            if int(remaining) == 0 and not limiter.learned:
+                limiter.pause(seconds)
+
+
 class HubSpotClient(VendorClient):
     vendor = "hubspot"
+    policy = HubSpotPolicy
     default_base_url = "https://api.hubapi.com"
     default_token_url = "https://api.hubapi.com/oauth/v1/token"
     list_limit = 100  # the API's maximum
@@ -243,3 +309,45 @@ class _LastTimestamp:
             if moment != self.value:
                 self.value, self.ids = moment, set()
             self.ids.add(str(record["id"]))
+
+
+VENDOR = Vendor(
+    name="hubspot",
+    title="HubSpot",
+    role="map",
+    client=HubSpotClient,
+    credentials=(("access_token",), ("client_id", "client_secret", "refresh_token")),
+    api_version="v3",
+    sandbox_token_path="/oauth/v1/token",
+    tables=(
+        *(
+            Table(name, ("id",), cursor="changed_at", as_of="updated_at")
+            for name in ("contacts", "companies", "deals")
+        ),
+        *(
+            Table(name, ("from_id", "to_id"))
+            for name in ("contact_companies", "deal_contacts", "deal_companies")
+        ),
+        Table("email_events", ("id",), cursor="created", as_of="created"),
+        Table("form_submissions", ("conversion_id",), cursor="submitted_at", as_of="submitted_at"),
+    ),
+    loads="contacts, companies, deals, associations, marketing email events, form submissions",
+    method="CRM v3 list + search on lastmodifieddate, email events API, form submissions API",
+    freshness_hours=2,  # hourly loads
+    writes=(
+        WritableObject(
+            "contacts",
+            id_field="hs_object_id",
+            max_batch=HubSpotClient.batch_limit,
+            read_back="staging.stg_hubspot__contacts",
+            read_back_id="contact_id",
+            read_back_fields={
+                "lead_score": "synced_lead_score",
+                "lead_tier": "synced_lead_tier",
+                "fit_score": "synced_fit_score",
+                "engagement_score": "synced_engagement_score",
+                "last_engagement_date": "synced_last_engagement_date",
+            },
+        ),
+    ),
+)

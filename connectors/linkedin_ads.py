@@ -14,8 +14,12 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from connectors.client import VendorClient, date_windows, id_list, require
-from connectors.transport import Transport
+from connectors.http.policy import ErrorInfo, VendorPolicy, json_body
+from connectors.http.transport import Transport
+from connectors.vendor import AdSpend, Table, Vendor
 
 API_VERSION = "202510"
 
@@ -26,8 +30,28 @@ def restli_date(day: date) -> str:
     return f"(year:{day.year},month:{day.month},day:{day.day})"
 
 
+class LinkedInPolicy(VendorPolicy):
+    """LinkedIn: `{"status","serviceErrorCode","code","message"}`; daily per-app and per-member
+    limits that vary by endpoint (shown in the developer portal), so no default per-second limit.
+    """
+
+    name = "linkedin_ads"
+
+    def parse_error(self, response: httpx.Response) -> ErrorInfo:
+        info = super().parse_error(response)
+        body = json_body(response)
+        if isinstance(body, dict) and "serviceErrorCode" in body:
+            code = str(body.get("code") or body["serviceErrorCode"])
+            missing = ()
+            if code == "ACCESS_DENIED" and ":" in info.message:
+                missing = (info.message.split(":", 1)[1].strip(),)
+            return ErrorInfo(info.message, code, missing)
+        return info
+
+
 class LinkedInAdsClient(VendorClient):
     vendor = "linkedin_ads"
+    policy = LinkedInPolicy
     default_base_url = "https://api.linkedin.com"
     default_token_url = "https://www.linkedin.com/oauth/v2/accessToken"
     page_size = 100
@@ -75,3 +99,28 @@ class LinkedInAdsClient(VendorClient):
             if not token:
                 return
             params["pageToken"] = token
+
+
+VENDOR = Vendor(
+    name="linkedin_ads",
+    title="LinkedIn Ads",
+    role="ads",
+    client=LinkedInAdsClient,
+    credentials=(
+        ("access_token", "account_ids"),
+        ("client_id", "client_secret", "refresh_token", "account_ids"),
+    ),
+    api_version=API_VERSION,
+    sandbox_token_path="/oauth/v2/accessToken",
+    tables=(
+        Table("campaign_groups", ("id",), disposition="replace"),
+        Table("campaigns", ("id",), disposition="replace"),
+        Table(
+            "campaign_daily", ("account_id", "campaign_urn", "date"), cursor="date", as_of="date"
+        ),
+    ),
+    loads="campaign groups, campaigns, daily analytics",
+    method="adAnalytics by date range",
+    freshness_hours=36,  # daily metrics, loaded once a day
+    ad_spend=AdSpend("campaign_daily", "account_id", "campaign_groups", "status", ("ACTIVE",)),
+)

@@ -15,17 +15,83 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from connectors.auth import ApiKey, Auth
+import httpx
+
 from connectors.client import VendorClient, date_windows, id_list, require
-from connectors.transport import Transport
+from connectors.http.auth import ApiKey, Auth
+from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
+from connectors.http.status import Disposition
+from connectors.http.transport import Transport
+from connectors.vendor import AdSpend, Table, Vendor
 
 API_VERSION = "v21.0"
 
 Page = list[dict[str, Any]]
 
 
+class MetaPolicy(VendorPolicy):
+    """Meta Graph/Marketing API: rate limits arrive as HTTP 400 with error codes, and the usage
+    headers say how long until access returns (`estimated_time_to_regain_access`, minutes).
+    """
+
+    name = "meta_ads"
+    RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+    TRANSIENT_CODES = frozenset({1, 2})
+    AUTH_CODES = frozenset({102, 190})
+    PERMISSION_CODES = frozenset({10, *range(200, 300)})
+
+    def parse_error(self, response: httpx.Response) -> ErrorInfo:
+        body = json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return super().parse_error(response)
+        code = str(error.get("code", ""))
+        if error.get("error_subcode"):
+            code += f"/{error['error_subcode']}"
+        if error.get("is_transient"):
+            code += "/transient"
+        return ErrorInfo(str(error.get("message", "")), code)
+
+    def classify(self, status: int, info: ErrorInfo) -> Disposition:
+        if status >= 400 and info.code:
+            main = int(info.code.split("/")[0]) if info.code.split("/")[0].isdigit() else None
+            if main in self.RATE_LIMIT_CODES:
+                return Disposition.RATE_LIMITED
+            if main in self.TRANSIENT_CODES or info.code.endswith("/transient"):
+                return Disposition.UNAVAILABLE
+            if main in self.AUTH_CODES:
+                return Disposition.AUTH
+            if main in self.PERMISSION_CODES:
+                return Disposition.PERMISSION
+        return super().classify(status, info)
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        minutes = [
+            float(entry.get("estimated_time_to_regain_access") or 0)
+            for entry in self._business_usage(response)
+        ]
+        regain = max(minutes, default=0.0) * 60
+        return regain or super().retry_after(response)
+
+    def adapt(self, response: httpx.Response, limiters: Limiters) -> None:
+        regain = self.retry_after(response)
+        if regain:
+            limiters("default").pause(regain)
+
+    @staticmethod
+    def _business_usage(response: httpx.Response) -> list[dict[str, Any]]:
+        try:
+            usage = json.loads(response.headers.get("X-Business-Use-Case-Usage", "{}"))
+        except ValueError:
+            return []
+        if not isinstance(usage, dict):
+            return []
+        return [e for entries in usage.values() if isinstance(entries, list) for e in entries]
+
+
 class MetaAdsClient(VendorClient):
     vendor = "meta_ads"
+    policy = MetaPolicy
     default_base_url = "https://graph.facebook.com"
     page_limit = 500
     insights_window_days = 31
@@ -69,3 +135,22 @@ class MetaAdsClient(VendorClient):
             if not paging.get("next") or not after:
                 return
             params["after"] = after
+
+
+VENDOR = Vendor(
+    name="meta_ads",
+    title="Meta Ads",
+    role="ads",
+    client=MetaAdsClient,
+    credentials=(("access_token", "account_ids"),),
+    api_version=API_VERSION,
+    sandbox_token_path=None,  # long-lived or system-user tokens, no refresh
+    tables=(
+        Table("campaigns", ("id",), disposition="replace"),
+        Table("adset_daily", ("account_id", "adset_id", "date"), cursor="date", as_of="date"),
+    ),
+    loads="campaigns, daily ad-set insights",
+    method="Marketing API insights",
+    freshness_hours=36,  # daily metrics, loaded once a day
+    ad_spend=AdSpend("adset_daily", "account_id", "campaigns", "status", ("ACTIVE",)),
+)

@@ -7,12 +7,19 @@ token endpoint is the login host for refresh/JWT and the org's own host for clie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from connectors.auth import Auth, JWTBearer, OAuth2ClientCredentials, OAuth2RefreshToken
+import httpx
+
 from connectors.client import CredentialsError, VendorClient, require
+from connectors.http.auth import Auth, JWTBearer, OAuth2ClientCredentials, OAuth2RefreshToken
+from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
+from connectors.http.ratelimit import RateLimit
+from connectors.http.status import Disposition
+from connectors.vendor import Table, Vendor, WritableObject
 
 API_VERSION = "v62.0"
 LOGIN_URL = "https://login.salesforce.com"
@@ -22,8 +29,51 @@ Page = list[dict[str, Any]]
 COLLECTION_LIMIT = 200
 
 
+class SalesforcePolicy(VendorPolicy):
+    """Salesforce has only a rolling 24-hour allowance (per org) and never sends 429: when it is
+    used up every call gets 403 REQUEST_LIMIT_EXCEEDED. `Sforce-Limit-Info: api-usage=18/5000`
+    on every response lets us warn before that happens.
+    """
+
+    name = "salesforce"
+    warn_at = 0.9
+
+    def __init__(self, limits: Mapping[str, RateLimit | None] | None = None) -> None:
+        super().__init__(limits)
+        self.api_usage: tuple[int, int] | None = None
+        self._warned = False
+
+    def parse_error(self, response: httpx.Response) -> ErrorInfo:
+        body = json_body(response)
+        if isinstance(body, list) and body and isinstance(body[0], dict):
+            messages = "; ".join(str(e.get("message", "")) for e in body)
+            codes = [str(e.get("errorCode", "")) for e in body]
+            fields = [f for e in body for f in e.get("fields") or []]
+            missing = tuple(fields) if "INSUFFICIENT_ACCESS" in ",".join(codes) else ()
+            return ErrorInfo(messages, ",".join(codes), missing)
+        return super().parse_error(response)
+
+    def classify(self, status: int, info: ErrorInfo) -> Disposition:
+        if "REQUEST_LIMIT_EXCEEDED" in info.code:
+            return Disposition.QUOTA
+        if status == 414:
+            return Disposition.BAD_REQUEST
+        return super().classify(status, info)
+
+    def adapt(self, response: httpx.Response, limiters: Limiters) -> None:
+        match = re.search(r"api-usage=(\d+)/(\d+)", response.headers.get("Sforce-Limit-Info", ""))
+        if not match:
+            return
+        used, allowed = int(match[1]), int(match[2])
+        self.api_usage = (used, allowed)
+        if allowed and used >= self.warn_at * allowed and not self._warned:
+            self._warned = True
+            self.log.warning("salesforce: %d of %d daily API requests used", used, allowed)
+
+
 class SalesforceClient(VendorClient):
     vendor = "salesforce"
+    policy = SalesforcePolicy
     default_base_url = ""  # always the org's instance_url
     default_token_url = f"{LOGIN_URL}/services/oauth2/token"
 
@@ -38,7 +88,7 @@ class SalesforceClient(VendorClient):
     def make_auth(
         cls, credentials: Mapping[str, Any], token_url: str | None, verify: bool | str | Path
     ) -> Auth:
-        common: dict[str, Any] = {"vendor": cls.vendor, "verify": verify}
+        common: dict[str, Any] = {"policy": cls.policy(), "verify": verify}
         require(cls.vendor, credentials, "client_id")
         client_id = str(credentials["client_id"])
         if credentials.get("refresh_token"):
@@ -109,3 +159,64 @@ class SalesforceClient(VendorClient):
             f"/services/data/{API_VERSION}/composite/sobjects/{sobject}/{external_id_field}",
             {"allOrNone": False, "records": records},
         )
+
+
+# sObject → table of raw_salesforce, and whether its modified stamp says how current the data is
+SOBJECTS: dict[str, tuple[str, bool]] = {
+    "Lead": ("leads", True),
+    "Contact": ("contacts", True),
+    "Account": ("accounts", True),
+    "Opportunity": ("opportunities", True),
+    "OpportunityContactRole": ("opportunity_contact_roles", False),
+    "Campaign": ("campaigns", False),
+    "CampaignMember": ("campaign_members", True),
+}
+# the score fields reverse syncs write, and the staging columns they are read back as
+SCORE_FIELDS = {
+    "Lead_Score__c": "synced_lead_score",
+    "Lead_Tier__c": "synced_lead_tier",
+    "Fit_Score__c": "synced_fit_score",
+    "Engagement_Score__c": "synced_engagement_score",
+    "Last_Engagement_Date__c": "synced_last_engagement_date",
+}
+
+VENDOR = Vendor(
+    name="salesforce",
+    title="Salesforce",
+    role="crm",
+    client=SalesforceClient,
+    credentials=(
+        ("instance_url", "client_id", "client_secret", "refresh_token"),
+        ("instance_url", "client_id", "client_secret"),
+        ("instance_url", "client_id", "username", "private_key"),
+    ),
+    api_version=API_VERSION,
+    sandbox_token_path="/services/oauth2/token",
+    tables=tuple(
+        Table(
+            table,
+            ("Id",),
+            cursor="SystemModstamp",
+            as_of="system_modstamp" if judged else None,
+            vendor_object=sobject,
+        )
+        for sobject, (table, judged) in SOBJECTS.items()
+    ),
+    loads="leads, contacts, accounts, opportunities, contact roles, campaigns, campaign members",
+    method="SOQL queryAll on SystemModstamp",
+    freshness_hours=2,  # hourly loads
+    writes=tuple(
+        WritableObject(
+            sobject,
+            id_field="Id",
+            max_batch=COLLECTION_LIMIT,
+            read_back=f"staging.stg_salesforce__{table}",
+            read_back_id=id_column,
+            read_back_fields=SCORE_FIELDS,
+        )
+        for sobject, table, id_column in (
+            ("Lead", "leads", "lead_id"),
+            ("Contact", "contacts", "contact_id"),
+        )
+    ),
+)

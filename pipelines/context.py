@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from connectors.transport import RequestStats, charged_to
+from connectors.http.transport import RequestStats, charged_to
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
 from pipelines.read_ahead import read_ahead
 from pipelines.run_log import ResourceStats

@@ -54,7 +54,7 @@ def report_row(property_id: str, row: Any) -> Any:
 
 
 @dlt.source(name="ga4", max_table_nesting=0)
-def ga4_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(GA4Client, endpoint)
 
     @dlt.resource(name="traffic_daily", primary_key=KEY, write_disposition="merge")

@@ -70,7 +70,7 @@ def gaql_row(result: Any) -> Any:
 
 
 @dlt.source(name="google_ads", max_table_nesting=0)
-def google_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(GoogleAdsClient, endpoint)
     customers = client.customer_ids
 

@@ -91,7 +91,7 @@ def flatten_submission(form_guid: str, record: Mapping[str, Any]) -> dict[str, A
 
 
 @dlt.source(name="hubspot", max_table_nesting=0)
-def hubspot_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(HubSpotClient, endpoint)
     resources = []
 

@@ -65,7 +65,7 @@ def _with_account(account: str, page: list[Any]) -> list[Any]:
 
 
 @dlt.source(name="linkedin_ads", max_table_nesting=0)
-def linkedin_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(LinkedInAdsClient, endpoint)
 
     @dlt.resource(name="campaign_groups", primary_key="id", write_disposition="replace")

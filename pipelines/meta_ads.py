@@ -69,7 +69,7 @@ def insight_row(record: Any) -> Any:
 
 
 @dlt.source(name="meta_ads", max_table_nesting=0)
-def meta_ads_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(MetaAdsClient, endpoint)
 
     @dlt.resource(name="campaigns", primary_key="id", write_disposition="replace")

@@ -61,15 +61,6 @@ os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 # one), and not preserving it lets DuckDB stream large inserts instead of buffering them.
 DUCKDB_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
 
-# system -> "module:function" building its dlt source from (SystemEndpoint, LoadContext)
-SOURCES: dict[str, str] = {
-    "hubspot": "pipelines.hubspot:hubspot_source",
-    "salesforce": "pipelines.salesforce:salesforce_source",
-    "google_ads": "pipelines.google_ads:google_ads_source",
-    "meta_ads": "pipelines.meta_ads:meta_ads_source",
-    "linkedin_ads": "pipelines.linkedin_ads:linkedin_ads_source",
-    "ga4": "pipelines.ga4:ga4_source",
-}
 IDENTITY_KEYS = ("sandbox_seed", "sandbox_scale")
 
 
@@ -97,8 +88,8 @@ class LoadResult:
 
 
 def source_builder(system: str) -> Callable[[SystemEndpoint, LoadContext], DltSource]:
-    module, function = SOURCES[system].split(":")
-    return getattr(importlib.import_module(module), function)
+    """The dlt source of a system: `source` in `pipelines/<system>.py` (connectors/vendor.py)."""
+    return importlib.import_module(f"pipelines.{system}").source
 
 
 def make_pipeline(paths: WarehousePaths, system: str) -> dlt.Pipeline:

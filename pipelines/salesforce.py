@@ -76,7 +76,7 @@ def _deleted(table: pa.Table) -> int:
 
 
 @dlt.source(name="salesforce", max_table_nesting=0)
-def salesforce_source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(SalesforceClient, endpoint)
 
     def sobject_resource(sobject: str, table: str) -> Any:

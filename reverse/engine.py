@@ -17,8 +17,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from connectors.errors import BadRequest, VendorError
-from reverse.destinations import Change, Outcome, Writer
+from connectors.http.errors import BadRequest, VendorError
 from reverse.plan import PlanCounts, Planner
 from reverse.reconcile import Reconciliation, reconcile
 from reverse.specs import SyncSpec
@@ -31,6 +30,7 @@ from reverse.state import (
     update_run,
     utcnow,
 )
+from reverse.writers import Change, Writer, WriteResult
 
 log = logging.getLogger("roundtrip.reverse")
 
@@ -57,7 +57,7 @@ class SyncReport:
     diff_seconds: float = 0.0
     seconds: float = 0.0
     error: str | None = None
-    rejections: list[Outcome] = field(default_factory=list)  # a sample, for the summary
+    rejections: list[WriteResult] = field(default_factory=list)  # a sample, for the summary
 
     def as_run_columns(self) -> dict[str, object]:
         c, r = self.counts, self.reconciliation
@@ -71,7 +71,7 @@ class SyncReport:
         }  # fmt: skip
 
 
-def write_isolating(writer: Writer, spec: SyncSpec, changes: list[Change]) -> list[Outcome]:
+def write_isolating(writer: Writer, spec: SyncSpec, changes: list[Change]) -> list[WriteResult]:
     """Write a batch; when the vendor refuses it whole (400), halve it until each refused
     record stands alone with the vendor's reason."""
     try:
@@ -79,7 +79,7 @@ def write_isolating(writer: Writer, spec: SyncSpec, changes: list[Change]) -> li
     except BadRequest as exc:
         if len(changes) == 1:
             reason = exc.vendor_message or str(exc)
-            return [Outcome(changes[0].key, False, reason=f"refused: {reason}")]
+            return [WriteResult(changes[0].key, False, reason=f"refused: {reason}")]
         middle = len(changes) // 2
         return write_isolating(writer, spec, changes[:middle]) + write_isolating(
             writer, spec, changes[middle:]
@@ -91,8 +91,8 @@ def _record(
     spec: SyncSpec,
     run_id: str,
     batch: list[Change],
-    outcomes: list[Outcome],
-) -> tuple[int, int, int, list[Outcome]]:
+    outcomes: list[WriteResult],
+) -> tuple[int, int, int, list[WriteResult]]:
     """Store one batch's outcomes; (accepted, rejected, dead, rejected outcomes)."""
     by_key = {c.key: c for c in batch}
     accepted = [
@@ -140,10 +140,11 @@ def run_sync(
         )
     retire_rejects(state, spec.name, planner.left_model())
     base_requests, base_retries = writer.requests()
-    batch_size = min(spec.batch_size or writer.max_batch, writer.max_batch)
+    max_batch = writer.vendor.writes_to(spec.destination.object).max_batch
+    batch_size = min(spec.batch_size or max_batch, max_batch)
     run_id = report.run_id
 
-    def handle(batch: list[Change], outcomes: list[Outcome]) -> None:
+    def handle(batch: list[Change], outcomes: list[WriteResult]) -> None:
         accepted, rejected, dead, refused = _record(state, spec, run_id, batch, outcomes)
         report.sent += len(batch)
         report.accepted += accepted
@@ -159,7 +160,7 @@ def run_sync(
                 report.requests,
             )  # fmt: skip
 
-    in_flight: deque[tuple[list[Change], Future[list[Outcome]]]] = deque()
+    in_flight: deque[tuple[list[Change], Future[list[WriteResult]]]] = deque()
     try:
         with ThreadPoolExecutor(IN_FLIGHT_BATCHES, thread_name_prefix=spec.name) as pool:
             try:

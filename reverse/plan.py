@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 import orjson
 
-from reverse.destinations import CLEAR, INSERT, UPDATE, Change
 from reverse.specs import SyncSpec, check_against_model, model_relation
 from reverse.state import DEAD, GONE, known_hashes
+from reverse.writers import CLEAR, INSERT, UPDATE, Change
 
 WAREHOUSE = "wh"  # the published warehouse, attached read-only
 

@@ -1,7 +1,10 @@
 """Close the round trip: compare what each destination accepted with what the next load read back.
 
 For every record a sync's destination accepted before the latest successful load of that
-system, the loaded raw value of each mapped field must equal the accepted one. A mismatch
+system, the value the load read back of each mapped field must equal the accepted one. Where
+it was read back is the vendor's to say: its descriptor's writable object names the staging
+model and the column of each field (connectors/vendor.py `WritableObject`); fields it does not
+read back are not checked. A mismatch
 means the CRM no longer holds what the sync wrote (a user or another integration overwrote
 it, or the write did not persist): it is reported in `sync_mismatches`, counted in the run,
 and the record's state is dropped so this run sends the warehouse's value again.
@@ -14,22 +17,11 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from connectors.registry import VENDORS
 from reverse.plan import WAREHOUSE, Planner, quote_identifier
 from reverse.specs import SyncSpec
 from reverse.state import utcnow
 from warehouse.state_store import transaction
-
-# Where the loads land each destination object, and how dlt names a vendor field there.
-LOADED_TABLES = {
-    ("hubspot", "contacts"): "raw_hubspot.contacts",
-    ("salesforce", "Lead"): "raw_salesforce.leads",
-    ("salesforce", "Contact"): "raw_salesforce.contacts",
-}
-
-
-def loaded_column(vendor_field: str) -> str:
-    """dlt's snake_case column for a vendor field (`Lead_Score__c` → `lead_score__c`)."""
-    return vendor_field.lower()
 
 
 @dataclass
@@ -45,10 +37,12 @@ def reconcile(
     """Compare accepted values with loaded ones; with `fix`, store the mismatches and forget
     their state so the run re-sends them (a dry run only counts)."""
     dest = spec.destination
-    table = LOADED_TABLES.get((dest.system, dest.object))
     result = Reconciliation()
-    if table is None or spec.mode == "upsert":  # upserts are keyed on a value, not the loaded id
+    target = VENDORS[dest.system].writable(dest.object)
+    fields = {f: target.read_back_fields[f] for f in spec.fields if f in target.read_back_fields}
+    if not fields or spec.mode == "upsert":  # upserts are keyed on a value, not the loaded id
         return result
+    table, record_id = target.read_back, quote_identifier(target.read_back_id)
     schema, name = table.split(".")
     exists = planner.con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
@@ -69,9 +63,10 @@ def reconcile(
     )
     comparisons = " UNION ALL ".join(
         f"""SELECT a.key, '{f}' AS field, json_extract_string(a.payload, '$.{f}') AS accepted_value,
-                CAST(raw.{quote_identifier(loaded_column(f))} AS VARCHAR) AS crm_value
-            FROM checked a JOIN {WAREHOUSE}.{table} raw ON CAST(raw.id AS VARCHAR) = a.key"""
-        for f in spec.fields
+                CAST(loaded.{quote_identifier(column)} AS VARCHAR) AS crm_value
+            FROM checked a JOIN {WAREHOUSE}.{table} loaded
+            ON CAST(loaded.{record_id} AS VARCHAR) = a.key"""
+        for f, column in fields.items()
     )
     keep = spec.null_policy == "keep"
     con = planner.con
@@ -89,8 +84,8 @@ def reconcile(
             [dest.system],
         )
         result.checked = con.execute(
-            f"SELECT count(*) FROM checked a JOIN {WAREHOUSE}.{table} raw "
-            "ON CAST(raw.id AS VARCHAR) = a.key"
+            f"SELECT count(*) FROM checked a JOIN {WAREHOUSE}.{table} loaded "
+            f"ON CAST(loaded.{record_id} AS VARCHAR) = a.key"
         ).fetchall()[0][0]
         mismatches = con.execute(
             f"""

@@ -2,7 +2,7 @@
 
 Checked here, offline: the shape of every spec (names, modes, null policy, batch size, cron).
 Checked against the published warehouse (`check_against_model`): the model, key, filter and
-mapped columns exist. Checked against the destination (reverse/destinations.py, one metadata
+mapped columns exist. Checked against the destination (reverse/writers/, one metadata
 read): the object and fields exist and are writable. Every message names the sync and the field.
 """
 

@@ -371,7 +371,7 @@ def status(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    from connectors.redaction import REDACTOR, RedactingFilter
+    from connectors.http.redaction import REDACTOR, RedactingFilter
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from connectors.registry import vendor
 from monitor.status_page import write_status_page
 from reverse.specs import load_specs
 from roundtrip.settings import Settings
@@ -41,25 +42,6 @@ DICTIONARY_COLUMNS = (
     "CRM Property",
 )
 PII_NAME = re.compile(r"(^|_)(email|phone|first_name|last_name|full_name|firstname|lastname)($|_)")
-
-# What each system's load brings in, and how (for the integration map).
-LOADS: dict[str, tuple[str, str]] = {
-    "hubspot": (
-        "contacts, companies, deals, associations, marketing email events, form submissions",
-        "CRM v3 list + search on lastmodifieddate, email events API, form submissions API",
-    ),
-    "salesforce": (
-        "leads, contacts, accounts, opportunities, contact roles, campaigns, campaign members",
-        "SOQL queryAll on SystemModstamp",
-    ),
-    "google_ads": ("campaigns, ad groups, daily ad-group metrics", "GAQL searchStream"),
-    "meta_ads": ("campaigns, daily ad-set insights", "Marketing API insights"),
-    "linkedin_ads": ("campaign groups, campaigns, daily analytics", "adAnalytics by date range"),
-    "ga4": (
-        "daily sessions, users, engaged sessions, key events by source/medium/campaign",
-        "Data API runReport",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -245,7 +227,8 @@ def write_integration_map(settings: Settings, docs_dir: Path) -> None:
         "|---|---|---|---|---|",
     ]
     for system in settings.enabled_systems():
-        data, method = LOADS[system.name]
+        described = vendor(system.name)
+        data, method = described.loads, described.method
         where = "sandbox stand-in" if system.is_sandbox else "vendor API"
         lines.append(
             f"| {system.name} ({where}) | DuckDB `raw_{system.name}` | {data} | "

@@ -7,20 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
+from connectors.registry import vendor
 from pipelines.context import SystemEndpoint
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from sandbox.state import SandboxPaths, WorldInfo, read_json
-
-# The token endpoint path each sandbox stand-in serves (the real vendors use their own hosts).
-SANDBOX_TOKEN_PATHS: dict[str, str | None] = {
-    "hubspot": "/oauth/v1/token",
-    "salesforce": "/services/oauth2/token",
-    "google_ads": "/token",
-    "meta_ads": None,
-    "linkedin_ads": "/oauth/v2/accessToken",
-    "ga4": "/token",
-}
 
 
 def sandbox_identity(settings: Settings) -> dict[str, str]:
@@ -67,7 +58,7 @@ def open_endpoints(settings: Settings, systems: list[str]) -> Iterator[list[Syst
                 if s.name not in sandbox_urls:
                     raise UserError(f"the sandbox has no stand-in for {s.name}")
                 base = sandbox_urls[s.name]
-                token_path = SANDBOX_TOKEN_PATHS[s.name]
+                token_path = vendor(s.name).sandbox_token_path
                 endpoints.append(
                     SystemEndpoint(
                         s.name,

@@ -1,7 +1,8 @@
 """Settings: which systems are enabled, whether each talks to the sandbox or the real vendor, paths.
 
 Resolution order for every setting: environment variable, then `roundtrip.toml` (or the file named
-by `ROUNDTRIP_CONFIG`), then the default. Credentials never live here: they come from dlt's
+by `ROUNDTRIP_CONFIG`), then the default. Which systems exist and the credentials each accepts come from the vendor registry
+(connectors/registry.py). Credentials never live here: they come from dlt's
 `.dlt/secrets.toml` or environment variables (`SOURCES__<SYSTEM>__CREDENTIALS__<KEY>`), and a
 system in `auto` mode talks to the real vendor exactly when its required credentials are present.
 """
@@ -14,40 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-SYSTEMS: tuple[str, ...] = (
-    "hubspot",
-    "salesforce",
-    "google_ads",
-    "meta_ads",
-    "linkedin_ads",
-    "ga4",
-)
+from connectors.registry import SYSTEMS, credential_keys, vendor
+
 MODES: tuple[str, ...] = ("auto", "sandbox", "real")
 
 Mode = Literal["sandbox", "real"]
-
-# The credential keys a system needs before `auto` mode switches it to the real vendor. Each inner
-# tuple is one accepted way to authenticate (e.g. a private-app token, or an OAuth refresh token).
-REQUIRED_CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "hubspot": (("access_token",), ("client_id", "client_secret", "refresh_token")),
-    "salesforce": (
-        ("instance_url", "client_id", "client_secret", "refresh_token"),
-        ("instance_url", "client_id", "client_secret"),
-        ("instance_url", "client_id", "username", "private_key"),
-    ),
-    "google_ads": (
-        ("developer_token", "client_id", "client_secret", "refresh_token", "customer_ids"),
-    ),
-    "meta_ads": (("access_token", "account_ids"),),
-    "linkedin_ads": (
-        ("access_token", "account_ids"),
-        ("client_id", "client_secret", "refresh_token", "account_ids"),
-    ),
-    "ga4": (("property_id", "client_id", "client_secret", "refresh_token"),),
-}
-CREDENTIAL_KEYS: tuple[str, ...] = tuple(
-    sorted({key for ways in REQUIRED_CREDENTIALS.values() for way in ways for key in way})
-)
 
 
 class SettingsError(ValueError):
@@ -122,15 +94,11 @@ def _lookup_credentials(system: str) -> dict[str, str]:
     import dlt  # deferred: dlt's import is slow and most commands need settings first
 
     found: dict[str, str] = {}
-    for key in CREDENTIAL_KEYS:
+    for key in credential_keys():
         value = dlt.secrets.get(f"sources.{system}.credentials.{key}")
         if value not in (None, ""):
             found[key] = value
     return found
-
-
-def has_required_credentials(system: str, credentials: dict[str, str]) -> bool:
-    return any(all(k in credentials for k in way) for way in REQUIRED_CREDENTIALS[system])
 
 
 def _system_settings(system: str, file_config: dict, config_path: str) -> SystemSettings:
@@ -156,9 +124,9 @@ def _system_settings(system: str, file_config: dict, config_path: str) -> System
         )
         raise SettingsError(f"{name}={requested!r} is not a mode; accepted: {', '.join(MODES)}")
     credentials = _lookup_credentials(system) if requested != "sandbox" else {}
-    complete = has_required_credentials(system, credentials)
+    complete = vendor(system).has_credentials(credentials)
     if requested == "real" and enabled and not complete:
-        ways = " or ".join("+".join(way) for way in REQUIRED_CREDENTIALS[system])
+        ways = vendor(system).describe_credentials()
         raise SettingsError(
             f"{system} is set to mode 'real' but its credentials are incomplete; set "
             f"sources.{system}.credentials.<key> in .dlt/secrets.toml (or "

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from reverse.destinations import check_fields, open_writer, systems_of
 from reverse.engine import SyncReport, run_sync
 from reverse.plan import Planner
 from reverse.specs import DEFAULT_SPECS, SpecError, SyncSpec, load_specs, select_specs
 from reverse.state import SCHEMA
+from reverse.writers import check_fields, open_writer, systems_of
 from roundtrip.endpoints import open_endpoints
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings

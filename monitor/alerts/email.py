@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from monitor.alerts.config import EmailConfig
-from monitor.alerts.delivery import Outcome
+from monitor.alerts.delivery import Delivery
 from monitor.alerts.notification import Notification
 
 
@@ -93,14 +93,14 @@ class EmailChannel:
             return smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
         return smtplib.SMTP(host, port, timeout=timeout)
 
-    def _deliver(self, msg: EmailMessage) -> Outcome:
+    def _deliver(self, msg: EmailMessage) -> Delivery:
         cfg = self.config
         context = ssl.create_default_context(cafile=str(cfg.ca_file) if cfg.ca_file else None)
         with self._connect(context) as smtp:
             smtp.ehlo()
             if cfg.security == "starttls":
                 if not smtp.has_extn("starttls"):
-                    return Outcome.dead(
+                    return Delivery.dead(
                         f"SMTP server {cfg.host}:{cfg.port} does not offer STARTTLS"
                     )
                 smtp.starttls(context=context)
@@ -109,10 +109,10 @@ class EmailChannel:
                 smtp.login(cfg.username, cfg.password.reveal() if cfg.password else "")
             refused = smtp.send_message(msg)
         if refused:
-            return Outcome.ok(f"refused recipients: {', '.join(sorted(refused))}")
-        return Outcome.ok()
+            return Delivery.ok(f"refused recipients: {', '.join(sorted(refused))}")
+        return Delivery.ok()
 
-    def send(self, note: Notification) -> Outcome:
+    def send(self, note: Notification) -> Delivery:
         where = f"SMTP {self.config.host}:{self.config.port}"
         try:
             return self._deliver(build_message(note, self.config))
@@ -120,14 +120,16 @@ class EmailChannel:
             codes = [code for code, _ in exc.recipients.values()]
             error = f"{where} refused every recipient ({', '.join(map(str, sorted(set(codes))))})"
             return (
-                Outcome.retry(error) if all(400 <= c < 500 for c in codes) else Outcome.dead(error)
+                Delivery.retry(error)
+                if all(400 <= c < 500 for c in codes)
+                else Delivery.dead(error)
             )
         except smtplib.SMTPResponseException as exc:
             error = f"{where} answered {_reply(exc)}"
-            return Outcome.retry(error) if 400 <= exc.smtp_code < 500 else Outcome.dead(error)
+            return Delivery.retry(error) if 400 <= exc.smtp_code < 500 else Delivery.dead(error)
         except smtplib.SMTPNotSupportedError as exc:
-            return Outcome.dead(f"{where}: {exc}")
+            return Delivery.dead(f"{where}: {exc}")
         except ssl.SSLCertVerificationError as exc:
-            return Outcome.dead(f"{where}: TLS certificate not trusted ({exc.verify_message})")
+            return Delivery.dead(f"{where}: TLS certificate not trusted ({exc.verify_message})")
         except (OSError, smtplib.SMTPException) as exc:
-            return Outcome.retry(f"{where}: {type(exc).__name__}: {exc}")
+            return Delivery.retry(f"{where}: {type(exc).__name__}: {exc}")

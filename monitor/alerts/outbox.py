@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from monitor.alerts.config import RetryPolicy
-from monitor.alerts.delivery import Channel, Outcome
+from monitor.alerts.delivery import Channel, Delivery
 from monitor.alerts.notification import Notification
 from monitor.alerts.secrets import scrub
 from monitor.alerts.state import iso, parse_time
@@ -140,7 +140,7 @@ def _reroute(note: Notification, channel: str, error: str, ticket_file: Path) ->
 def _record(
     con: sqlite3.Connection,
     row: sqlite3.Row,
-    outcome: Outcome,
+    outcome: Delivery,
     policy: RetryPolicy,
     wall: datetime,
     ticket_file: Path,
@@ -201,14 +201,14 @@ def _record(
     return attempt("retry", attempts, error, next_attempt_at=next_at)
 
 
-def _send(channel: Channel | None, row: sqlite3.Row) -> Outcome:
+def _send(channel: Channel | None, row: sqlite3.Row) -> Delivery:
     if channel is None:
-        return Outcome.dead(f"channel {row['channel']} is no longer configured")
+        return Delivery.dead(f"channel {row['channel']} is no longer configured")
     try:
         return channel.send(Notification.from_json(row["notification"]))
     except Exception as exc:  # a channel's bug must not stop the other deliveries
         log.exception("alert channel %s failed unexpectedly", row["channel"])
-        return Outcome.retry(f"{row['channel']}: unexpected {type(exc).__name__}: {exc}")
+        return Delivery.retry(f"{row['channel']}: unexpected {type(exc).__name__}: {exc}")
 
 
 def deliver_due(

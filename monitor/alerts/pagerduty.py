@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from monitor.alerts.delivery import Outcome, post_json
+from monitor.alerts.delivery import Delivery, post_json
 from monitor.alerts.notification import Notification
 from monitor.alerts.secrets import Secret
 
@@ -64,7 +64,7 @@ class PagerDutyChannel:
         self.source = source
         self.client = client
 
-    def send(self, note: Notification) -> Outcome:
+    def send(self, note: Notification) -> Delivery:
         body = event(note, self.routing_key.reveal(), self.source)
         outcome, _ = post_json(self.client, self.url, body, "PagerDuty", {202})
         return outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from connectors.redaction import MASK, REDACTOR, install
+from connectors.http.redaction import MASK, REDACTOR, install
 
 SecretLookup = Callable[[str], str | None]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from monitor.alerts.delivery import Outcome, post_json
+from monitor.alerts.delivery import Delivery, post_json
 from monitor.alerts.notification import Notification
 from monitor.alerts.secrets import Secret
 
@@ -80,9 +80,9 @@ class SlackChannel:
         self.webhook_url = webhook_url
         self.client = client
 
-    def send(self, note: Notification) -> Outcome:
+    def send(self, note: Notification) -> Delivery:
         url = self.webhook_url.reveal()
         outcome, response = post_json(self.client, url, message(note), "Slack", {200})
         if outcome.delivered and response is not None and response.text.strip() != "ok":
-            return Outcome.dead(f"Slack answered 200 without 'ok': {response.text[:200]}")
+            return Delivery.dead(f"Slack answered 200 without 'ok': {response.text[:200]}")
         return outcome

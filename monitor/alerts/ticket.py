@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from monitor.alerts.delivery import Outcome, post_json
+from monitor.alerts.delivery import Delivery, post_json
 from monitor.alerts.notification import Notification
 from monitor.alerts.secrets import Secret
 
@@ -61,12 +61,12 @@ class TicketFileChannel:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, note: Notification) -> Outcome:
+    def send(self, note: Notification) -> Delivery:
         try:
             append_line(self.path, record(note))
         except OSError as exc:
-            return Outcome.retry(f"ticket file {self.path}: {exc.strerror or exc}")
-        return Outcome.ok()
+            return Delivery.retry(f"ticket file {self.path}: {exc.strerror or exc}")
+        return Delivery.ok()
 
 
 class TicketWebhookChannel:
@@ -76,7 +76,7 @@ class TicketWebhookChannel:
         self.webhook_url = webhook_url
         self.client = client
 
-    def send(self, note: Notification) -> Outcome:
+    def send(self, note: Notification) -> Delivery:
         accepted = {200, 201, 202, 204}
         outcome, _ = post_json(
             self.client, self.webhook_url.reveal(), record(note), "ticket webhook", accepted

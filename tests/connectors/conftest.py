@@ -25,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectors.transport import Transport
-from connectors.vendors import policy_for
+from connectors.http.transport import Transport
+from connectors.registry import vendor as vendor_named
 
 
 @dataclass
@@ -187,7 +187,7 @@ def make_transport(stub: StubVendor, request: pytest.FixtureRequest):
     made: list[Transport] = []
 
     def make(vendor: str = "hubspot", auth=None, *, limits=None, **kwargs: Any) -> Transport:
-        from connectors.auth import Auth
+        from connectors.http.auth import Auth
 
         options = {
             "account": request.node.nodeid,
@@ -196,7 +196,9 @@ def make_transport(stub: StubVendor, request: pytest.FixtureRequest):
             "timeout": 2,
             **kwargs,
         }
-        transport = Transport(policy_for(vendor, limits), auth or Auth(), stub.url, **options)
+        transport = Transport(
+            vendor_named(vendor).policy(limits), auth or Auth(), stub.url, **options
+        )
         made.append(transport)
         return transport
 

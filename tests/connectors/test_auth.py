@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from connectors.auth import (
+from connectors.http.auth import (
     ApiKey,
     BasicAuth,
     BearerToken,
@@ -20,7 +20,8 @@ from connectors.auth import (
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
 )
-from connectors.errors import AuthenticationFailed
+from connectors.http.errors import AuthenticationFailed
+from connectors.hubspot import HubSpotPolicy
 from tests.connectors.conftest import Reply
 
 
@@ -34,7 +35,7 @@ def refresh_auth(stub, **kwargs) -> OAuth2RefreshToken:
         "client-1",
         "client-secret-value",
         "refresh-0-secretvalue",
-        vendor="hubspot",
+        policy=HubSpotPolicy(),
         **kwargs,
     )
 

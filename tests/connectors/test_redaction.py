@@ -6,9 +6,10 @@ import logging
 
 import pytest
 
-from connectors.auth import ApiKey, OAuth2RefreshToken
-from connectors.errors import VendorError
-from connectors.redaction import RedactingFilter, Redactor
+from connectors.http.auth import ApiKey, OAuth2RefreshToken
+from connectors.http.errors import VendorError
+from connectors.http.redaction import RedactingFilter, Redactor
+from connectors.hubspot import HubSpotPolicy
 from tests.connectors.conftest import Reply
 
 
@@ -65,7 +66,7 @@ def test_no_secret_in_logs_or_exceptions_across_a_whole_session(stub, make_trans
     caplog.set_level(logging.DEBUG)
     secrets = ["client-secret-value", "refresh-0-secretvalue", "meta-token-value"]
     oauth = OAuth2RefreshToken(
-        f"{stub.url}/token", "client-1", secrets[0], secrets[1], vendor="hubspot"
+        f"{stub.url}/token", "client-1", secrets[0], secrets[1], policy=HubSpotPolicy()
     )
     hubspot = make_transport(auth=oauth)
     meta = make_transport("meta_ads", auth=ApiKey(secrets[2], query_param="access_token"))

@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from connectors.errors import BadRequest, QuotaExhausted, RateLimited, VendorUnavailable
-from connectors.ratelimit import RateLimit
-from connectors.transport import NOTICEABLE_WAIT_SECONDS, RetryEvent
+from connectors.http.errors import BadRequest, QuotaExhausted, RateLimited, VendorUnavailable
+from connectors.http.ratelimit import RateLimit
+from connectors.http.transport import NOTICEABLE_WAIT_SECONDS, RetryEvent
 from tests.connectors.conftest import Reply
 
 

@@ -7,8 +7,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from connectors.errors import AuthenticationFailed, BadRequest, PermissionDenied
-from connectors.vendors import parse_retry_after
+from connectors.http.errors import AuthenticationFailed, BadRequest, PermissionDenied
+from connectors.http.status import parse_retry_after
 from tests.connectors.conftest import Reply
 
 FORBIDDEN = {

@@ -12,7 +12,7 @@ import trustme
 
 from monitor.alerts.channels import open_channels
 from monitor.alerts.config import AlertsConfig
-from monitor.alerts.delivery import Outcome
+from monitor.alerts.delivery import Delivery
 from monitor.alerts.notification import Kind, Notification
 from monitor.results import CheckResult, Severity, Status
 from tests.monitor.receivers import (
@@ -48,7 +48,7 @@ def note(
     return Notification.from_result(result, kind, severity, T0)
 
 
-def send(config: AlertsConfig, channel: str, notification: Notification) -> Outcome:
+def send(config: AlertsConfig, channel: str, notification: Notification) -> Delivery:
     with open_channels(config) as channels:
         return channels[channel].send(notification)
 

@@ -21,10 +21,10 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from connectors.errors import AuthenticationFailed, BadRequest, PermissionDenied
-from connectors.redaction import REDACTOR, Redactor
-from connectors.transport import Transport
-from connectors.vendors import VendorPolicy, policy_for
+from connectors.http.errors import AuthenticationFailed, BadRequest, PermissionDenied
+from connectors.http.policy import VendorPolicy
+from connectors.http.redaction import REDACTOR, Redactor
+from connectors.http.transport import Transport
 
 REFRESH_MARGIN_SECONDS = 60
 """Refresh an expiring access token this long before the vendor says it expires."""
@@ -103,13 +103,13 @@ class _OAuth2(Auth):
         self,
         token_url: str,
         *,
-        vendor: str | VendorPolicy = "http",
+        policy: VendorPolicy | None = None,
         verify: bool | str | Path = True,
         timeout: float = 30,
         redactor: Redactor = REDACTOR,
     ) -> None:
         self.token_url = token_url
-        self.policy = vendor if isinstance(vendor, VendorPolicy) else _policy(vendor)
+        self.policy = policy or VendorPolicy()  # the vendor's, to read its token errors
         self.redactor = redactor
         self.token_response: dict[str, Any] = {}
         self.generation = 0
@@ -187,10 +187,6 @@ class _OAuth2(Auth):
 
     def _accept(self, body: Mapping[str, Any]) -> None:
         """Hook for flows that keep something from the token response."""
-
-
-def _policy(vendor: str) -> VendorPolicy:
-    return policy_for(vendor) if vendor != "http" else VendorPolicy()
 
 
 class OAuth2RefreshToken(_OAuth2):

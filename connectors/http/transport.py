@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
-from connectors.errors import (
+from connectors.http.errors import (
     AuthenticationFailed,
     BadRequest,
     PermissionDenied,
@@ -34,12 +34,13 @@ from connectors.errors import (
     VendorError,
     VendorUnavailable,
 )
-from connectors.ratelimit import Limiter, shared_limiter
-from connectors.redaction import REDACTOR, Redactor, get_logger
-from connectors.vendors import ErrorInfo, Outcome, VendorPolicy
+from connectors.http.policy import ErrorInfo, VendorPolicy
+from connectors.http.ratelimit import Limiter, shared_limiter
+from connectors.http.redaction import REDACTOR, Redactor, get_logger
+from connectors.http.status import Disposition
 
 if TYPE_CHECKING:
-    from connectors.auth import Auth
+    from connectors.http.auth import Auth
 
 _MAX_DESCRIBED_VALUE = 120
 # Rate-limit waits at least this long are logged at INFO (shorter ones at DEBUG).
@@ -202,16 +203,16 @@ class Transport:
                 response = self._client.send(request)
             except httpx.TransportError as exc:
                 self._log_attempt(method, request.url, type(exc).__name__, sent)
-                outcome, info = Outcome.UNAVAILABLE, ErrorInfo(type(exc).__name__)
+                disposition, info = Disposition.UNAVAILABLE, ErrorInfo(type(exc).__name__)
             else:
                 self._log_attempt(method, request.url, response.status_code, sent)
                 self._count(bytes_received=len(response.content))
                 self.policy.adapt(response, self.limiter)
                 info = ErrorInfo() if response.is_success else self.policy.parse_error(response)
-                outcome = self.policy.classify(response.status_code, info)
+                disposition = self.policy.classify(response.status_code, info)
             self._count(requests=1)
             status = response.status_code if response is not None else None
-            if outcome is Outcome.OK and response is not None:
+            if disposition is Disposition.OK and response is not None:
                 if not parse_json:
                     return response, None
                 try:
@@ -219,26 +220,26 @@ class Transport:
                 except orjson.JSONDecodeError:
                     if self.on_malformed is not None:
                         self.on_malformed(described, response.text)
-                    outcome = Outcome.UNAVAILABLE
+                    disposition = Disposition.UNAVAILABLE
                     info = ErrorInfo("the response body is not valid JSON", "MALFORMED_JSON")
-            if outcome is Outcome.AUTH and not refreshed and self.auth.refresh(generation):
+            if disposition is Disposition.AUTH and not refreshed and self.auth.refresh(generation):
                 refreshed = True
                 self._count(refreshes=1)
                 self.log.info(
                     "%s: %s got HTTP %s; token refreshed, replaying", self.vendor, described, status
                 )
                 continue
-            if outcome not in (Outcome.RATE_LIMITED, Outcome.UNAVAILABLE):
+            if not disposition.retryable:
                 self._count(failed_requests=1)
-                raise self._error(outcome, described, status, info)
+                raise self._error(disposition, described, status, info)
             hint = self.policy.retry_after(response) if response is not None else None
             delay = hint if hint is not None else self._backoff(attempt)
             elapsed = time.monotonic() - started
             if attempt >= self.max_retries or elapsed + delay > self.max_retry_seconds:
                 self._count(failed_requests=1)
-                raise self._gave_up(outcome, described, status, info, attempt, elapsed, delay)
+                raise self._gave_up(disposition, described, status, info, attempt, elapsed, delay)
             attempt += 1
-            self._wait_before_retry(outcome, described, status, info, attempt, delay)
+            self._wait_before_retry(disposition, described, status, info, attempt, delay)
 
     def _count(self, **deltas: float) -> None:
         """Add to this transport's counters and to the tally the current context charges."""
@@ -265,7 +266,7 @@ class Transport:
 
     def _wait_before_retry(
         self,
-        outcome: Outcome,
+        disposition: Disposition,
         described: str,
         status: int | None,
         info: ErrorInfo,
@@ -280,14 +281,14 @@ class Transport:
             "%s: %s %s (%s); retry %d in %.2f s",
             self.vendor,
             described,
-            outcome.value,
+            disposition.value,
             reason,
             attempt,
             delay,
         )
         if self.on_retry is not None:
             self.on_retry(RetryEvent(self.vendor, described, attempt, reason, delay))
-        if outcome is Outcome.RATE_LIMITED:
+        if disposition is Disposition.RATE_LIMITED:
             # Pause the whole account: every transport sharing it waits, not just this one.
             self.limiter("default").pause(delay)
         else:
@@ -299,24 +300,24 @@ class Transport:
             self.log.debug("%s %s %s %.0fms", method, self.redactor.scrub(str(url)), result, ms)
 
     def _error(
-        self, outcome: Outcome, described: str, status: int | None, info: ErrorInfo
+        self, disposition: Disposition, described: str, status: int | None, info: ErrorInfo
     ) -> VendorError:
         message = self.redactor.scrub(info.message)
-        if outcome is Outcome.PERMISSION:
+        if disposition is Disposition.PERMISSION:
             missing = tuple(self.redactor.scrub(m) for m in info.missing) or (
                 (info.code,) if info.code else ()
             )
             return PermissionDenied(self.vendor, described, status, message, missing=missing)
-        if outcome is Outcome.AUTH:
+        if disposition is Disposition.AUTH:
             return AuthenticationFailed(self.vendor, described, status, message)
-        if outcome is Outcome.QUOTA:
+        if disposition is Disposition.QUOTA:
             return QuotaExhausted(self.vendor, described, status, message)
         detail = "the URL is too long: request fewer fields" if status == 414 else ""
         return BadRequest(self.vendor, described, status, message, detail=detail)
 
     def _gave_up(
         self,
-        outcome: Outcome,
+        disposition: Disposition,
         described: str,
         status: int | None,
         info: ErrorInfo,
@@ -330,7 +331,7 @@ class Transport:
             f"{delay:.1f} s would exceed max_retries={self.max_retries} / "
             f"max_retry_seconds={self.max_retry_seconds:g})"
         )
-        error = RateLimited if outcome is Outcome.RATE_LIMITED else VendorUnavailable
+        error = RateLimited if disposition is Disposition.RATE_LIMITED else VendorUnavailable
         return error(
             self.vendor, described, status, self.redactor.scrub(info.message), detail=detail
         )

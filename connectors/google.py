@@ -1,0 +1,58 @@
+"""What Google's APIs share (Ads REST, GA4 Data): the error body and its retry hint."""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+
+from connectors.http.policy import ErrorInfo, VendorPolicy, json_body
+from connectors.http.status import Disposition
+
+
+class GooglePolicy(VendorPolicy):
+    """Google APIs (Ads REST, GA4 Data): `{"error":{"code","message","status","details"}}`.
+
+    Quotas are per day (Ads: 15,000 operations on basic access) and per property (GA4 tokens),
+    so there is no useful per-second limit to keep; `RESOURCE_EXHAUSTED` (whatever the HTTP
+    status) means back off, honouring a `google.rpc.RetryInfo` delay when one is given.
+    """
+
+    name = "google"
+    _RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+
+    def parse_error(self, response: httpx.Response) -> ErrorInfo:
+        body = json_body(response)
+        if isinstance(body, list) and body and isinstance(body[0], dict):
+            body = body[0]  # searchStream wraps its error in an array
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return super().parse_error(response)
+        messages, codes = [], []
+        for detail in error.get("details") or []:
+            for failure in detail.get("errors") or []:
+                codes += [str(v) for v in (failure.get("errorCode") or {}).values()]
+                messages.append(str(failure.get("message", "")))
+        message = "; ".join(m for m in messages if m) or str(error.get("message", ""))
+        status = str(error.get("status", ""))
+        missing = tuple(codes) if status == "PERMISSION_DENIED" else ()
+        return ErrorInfo(message, ",".join([status, *codes]).strip(","), missing)
+
+    def classify(self, status: int, info: ErrorInfo) -> Disposition:
+        if "RESOURCE_EXHAUSTED" in info.code:
+            return Disposition.RATE_LIMITED
+        return super().classify(status, info)
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        header = super().retry_after(response)
+        if header is not None:
+            return header
+        body = json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        details = error.get("details") or [] if isinstance(error, dict) else []
+        for detail in details:
+            delay = str(detail.get("retryDelay", ""))
+            if detail.get("@type") == self._RETRY_INFO and delay.endswith("s"):
+                with contextlib.suppress(ValueError):
+                    return float(delay[:-1])
+        return None
