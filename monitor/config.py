@@ -24,7 +24,7 @@ from monitor.checks import KINDS
 from monitor.checks.base import CheckKind, OptionError, Options, Thresholds
 from monitor.checks.units import UnitError
 from monitor.results import Severity
-from roundtrip.errors import UserError
+from monitor.systems import Systems
 
 CONFIG_ENV = "ROUNDTRIP_MONITOR_CONFIG"
 DEFAULT_PATH = Path(__file__).with_name("monitor.yml")
@@ -43,7 +43,7 @@ COMMON_FIELDS = (
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class MonitorConfigError(UserError):
+class MonitorConfigError(ValueError):
     """monitor.yml has a value Roundtrip cannot use; the message names the check and field."""
 
 
@@ -88,8 +88,9 @@ def config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_PATH)
 
 
-def load_monitor_config(path: Path | None = None) -> MonitorConfig:
-    """Read and validate the monitor configuration file."""
+def load_monitor_config(path: Path | None, systems: Systems) -> MonitorConfig:
+    """Read and validate the monitor configuration file (None: `config_path()`) for the known
+    `systems`."""
     path = path or config_path()
     try:
         raw = yaml.safe_load(path.read_text()) or {}
@@ -107,10 +108,10 @@ def load_monitor_config(path: Path | None = None) -> MonitorConfig:
             f"{', '.join(SECTIONS)}"
         )
     alerts = raw.get("alerts") or {}
-    return MonitorConfig(path, parse_checks(raw.get("checks"), str(path)), alerts)
+    return MonitorConfig(path, parse_checks(raw.get("checks"), str(path), systems), alerts)
 
 
-def parse_checks(raw: object, source: str) -> tuple[CheckConfig, ...]:
+def parse_checks(raw: object, source: str, systems: Systems) -> tuple[CheckConfig, ...]:
     """Validate the `checks:` list (None: no checks)."""
     if raw is None:
         return ()
@@ -118,14 +119,14 @@ def parse_checks(raw: object, source: str) -> tuple[CheckConfig, ...]:
         raise MonitorConfigError(f"{source}: `checks` must be a list of checks")
     checks: list[CheckConfig] = []
     for index, entry in enumerate(raw):
-        check = _parse_check(entry, f"{source}: checks[{index}]")
+        check = _parse_check(entry, f"{source}: checks[{index}]", systems)
         if any(c.name == check.name for c in checks):
             raise MonitorConfigError(f"{source}: check {check.name!r} is defined twice")
         checks.append(check)
     return tuple(checks)
 
 
-def _parse_check(entry: object, where: str) -> CheckConfig:
+def _parse_check(entry: object, where: str, systems: Systems) -> CheckConfig:
     if not isinstance(entry, dict):
         raise MonitorConfigError(f"{where} must be a mapping with name, kind, owner, schedule …")
     name = entry.get("name")
@@ -164,7 +165,7 @@ def _parse_check(entry: object, where: str) -> CheckConfig:
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise fail("enabled", f"must be true or false, got {enabled!r}")
-    options = Options({k: v for k, v in entry.items() if k not in COMMON_FIELDS})
+    options = Options({k: v for k, v in entry.items() if k not in COMMON_FIELDS}, systems)
     try:
         parsed = kind.parse(options)
     except OptionError as exc:

@@ -1,6 +1,7 @@
-"""`roundtrip health`: evaluate the configured checks against the published warehouse (read-only,
-so it runs while a load holds the working file), store every result in the history, hand them
-to the alert router, and grade the run for the exit code."""
+"""Health: evaluate the configured checks against the published warehouse (read-only, so it runs
+while a load holds the working file), store every result in the history, hand them to the alert
+router, and grade the run for the exit code. `roundtrip health` runs it through
+roundtrip/stages/health.py, which hands in the systems and the monitoring clock."""
 
 from __future__ import annotations
 
@@ -18,9 +19,7 @@ from monitor.checks.units import UNITS
 from monitor.config import CheckConfig, MonitorConfig, MonitorConfigError, load_monitor_config
 from monitor.history import append_results, connect_history, record_run, status_since
 from monitor.results import CheckResult, Severity, Status
-from roundtrip.clock import now as monitoring_clock
-from roundtrip.errors import UserError
-from roundtrip.settings import Settings
+from monitor.systems import Systems
 from warehouse.location import WarehousePaths
 from warehouse.publish import connect_published
 
@@ -58,9 +57,9 @@ def evaluate(check: CheckConfig, ctx: CheckContext) -> list[CheckResult]:
 
 
 def run_health(
-    settings: Settings,
+    systems: Systems,
     paths: WarehousePaths,
-    now: datetime | None = None,
+    now: datetime,
     only: tuple[str, ...] = (),
     *,
     config: MonitorConfig | None = None,
@@ -68,21 +67,17 @@ def run_health(
 ) -> list[CheckResult]:
     """Run the `only` checks (default: every enabled one) now, store the results, route alerts
     (`dispatcher`; None: no alerting) and return the results, the router's own
-    `alert_delivery` results included."""
-    config = config or load_monitor_config()
+    `alert_delivery` results included. `now` is the monitoring clock; FileNotFoundError when
+    nothing was published yet."""
+    config = config or load_monitor_config(None, systems)
     checks = config.select(only)
     try:
         alerts = load_alerts_config(config.alerts, warehouse_dir=paths.root)
     except AlertsConfigError as exc:
         raise MonitorConfigError(f"{config.path}: {exc}") from None
-    now = now or monitoring_clock(settings)
     started = datetime.now(UTC)
-    try:
-        con = connect_published(paths)
-    except FileNotFoundError as exc:
-        raise UserError(str(exc)) from None
-    with con:
-        ctx = CheckContext(con, now, settings, paths)
+    with connect_published(paths) as con:
+        ctx = CheckContext(con, now, systems, paths)
         results = [result for check in checks for result in evaluate(check, ctx)]
     state = connect_history(paths)
     try:

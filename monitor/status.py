@@ -1,4 +1,4 @@
-"""`roundtrip status`: the integration map — every source system and every reverse sync — with
+"""Status (`roundtrip status`, through roundtrip/stages/status.py): the integration map — every source system and every reverse sync — with
 each one's last run, the rows it moved, how fresh its data is and its open alerts.
 
 Reads the published warehouse (load runs, raw tables), the reverse sync log and the alert state
@@ -16,11 +16,11 @@ from rich.table import Table
 
 from monitor.alerts.state import OpenAlert, open_alerts
 from monitor.checks.base import CheckContext
-from monitor.checks.freshness import TIMESTAMPS, loaded_through
+from monitor.checks.freshness import loaded_through
 from monitor.checks.loads import SystemRun, system_runs
 from monitor.checks.sync_success import latest_sync_runs, sync_system
 from monitor.checks.units import HOURS
-from roundtrip.settings import Settings
+from monitor.systems import Systems
 from warehouse.location import WarehousePaths
 from warehouse.publish import connect_published
 
@@ -50,19 +50,19 @@ def _when(moment: datetime | None) -> str:
 
 
 def _source(ctx: CheckContext, system: str, runs: list[SystemRun]) -> Integration:
-    settings = ctx.settings.system(system)
+    watched = ctx.systems[system]
     flow = f"{system} → raw_{system}"
-    if not settings.enabled:
+    if not watched.enabled:
         return Integration(system, flow, "disabled", "-", "-", "-")
     if not runs:
-        return Integration(system, flow, settings.mode, "never", "-", "never loaded")
+        return Integration(system, flow, watched.mode, "never", "-", "never loaded")
     last = runs[-1]
     (count,) = ctx.con.execute(
         "select coalesce(sum(records), 0) from monitor.load_resource_runs "
         "where run_id = ? and system = ?",
         [last.run_id, system],
     ).fetchone()
-    through = loaded_through(ctx, system, TIMESTAMPS[system])
+    through = loaded_through(ctx, system, dict(watched.freshness_tables))
     freshness = (
         f"{HOURS.format(max((ctx.now - through).total_seconds() / 3600, 0.0))} old"
         if through
@@ -71,7 +71,7 @@ def _source(ctx: CheckContext, system: str, runs: list[SystemRun]) -> Integratio
     return Integration(
         system,
         flow,
-        settings.mode,
+        watched.mode,
         f"{last.status} {_when(last.finished_at or last.started_at)}",
         f"{count:,} records",
         freshness,
@@ -96,13 +96,13 @@ def _syncs(ctx: CheckContext) -> list[Integration]:
     return lines
 
 
-def build_status(settings: Settings, paths: WarehousePaths, now: datetime) -> StatusView:
+def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> StatusView:
     """The integration map as of `now` (the monitoring clock)."""
     published = paths.published.exists()
     with connect_published(paths) if published else duckdb.connect(":memory:") as con:
-        ctx = CheckContext(con, now, settings, paths)
+        ctx = CheckContext(con, now, systems, paths)
         runs = system_runs(con)
-        integrations = [_source(ctx, s, runs.get(s, [])) for s in settings.systems]
+        integrations = [_source(ctx, s, runs.get(s, [])) for s in systems]
         integrations += _syncs(ctx)
     alerts = []
     if paths.state_file("monitor").exists():

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from monitor.config import MonitorConfigError
 from roundtrip.errors import UserError
 from roundtrip.settings import SYSTEMS, Settings, SettingsError, load_settings
 from sandbox.control import SandboxError
@@ -32,7 +33,13 @@ class _RoundtripGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (SettingsError, UserError, SandboxSettingError, SandboxError) as exc:
+        except (
+            SettingsError,
+            UserError,
+            MonitorConfigError,
+            SandboxSettingError,
+            SandboxError,
+        ) as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
 
@@ -188,22 +195,12 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
     sandbox mode start the sandbox stand-ins for the duration of the load. On success the
     read-only copy (warehouse/roundtrip.duckdb) is published. Exit code 1 when a system failed.
     """
-    from pipelines.runner import LoadRefused, run_load
-    from roundtrip.clock import now
-    from roundtrip.endpoints import open_endpoints, sandbox_identity
-    from warehouse.location import WarehousePaths
+    from pipelines.runner import LoadRefused
+    from roundtrip.stages.load import load as run_load
     from warehouse.lock import WriterBusy
 
-    settings = _settings(ctx)
     try:
-        with open_endpoints(settings, list(systems)) as endpoints:
-            result = run_load(
-                endpoints,
-                WarehousePaths(settings.warehouse_dir),
-                now=now(settings),
-                identity=sandbox_identity(settings),
-                full_refresh=full_refresh,
-            )
+        result = run_load(_settings(ctx), list(systems), full_refresh=full_refresh)
     except (LoadRefused, WriterBusy) as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(1)
@@ -220,7 +217,7 @@ def transform(ctx: click.Context) -> None:
     warehouse/work/roundtrip.duckdb under the writer lock; publishes warehouse/roundtrip.duckdb
     only when the build succeeded. Exit code 1 when a model or test failed.
     """
-    from roundtrip.transform import run_transform
+    from roundtrip.stages.transform import run_transform
     from warehouse.lock import WriterBusy
 
     try:
@@ -252,7 +249,7 @@ def sync(ctx: click.Context, names: tuple[str, ...], dry_run: bool, full: bool) 
     checked (model, columns, destination fields) before anything is sent. Exit code 1 when a
     sync failed.
     """
-    from roundtrip.sync import render_reports, run_syncs
+    from roundtrip.stages.sync import render_reports, run_syncs
 
     reports = run_syncs(_settings(ctx), names, dry_run=dry_run, full=full, echo=click.echo)
     console = _wide_console()
@@ -282,7 +279,7 @@ def schedule(ctx: click.Context) -> None:
 
     from reverse.specs import SpecError, load_specs
     from roundtrip.schedule import Scheduler, build_jobs
-    from roundtrip.sync import specs_path
+    from roundtrip.stages.sync import specs_path
     from warehouse.location import WarehousePaths
     from warehouse.lock import WriterBusy, writer_lock
 
@@ -345,13 +342,13 @@ def health(ctx: click.Context, checks: tuple[str, ...]) -> None:
                2 a High or Critical check fails (also: a usage or configuration error)
     """
 
-    from monitor.health import exit_code, health_table, run_health
+    from monitor.health import exit_code, health_table
+    from roundtrip.stages.health import health as run_health
     from warehouse.location import WarehousePaths
 
     settings = _settings(ctx)
-    paths = WarehousePaths(settings.warehouse_dir)
-    results = run_health(settings, paths, only=checks)
-    _wide_console().print(health_table(results, paths))
+    results = run_health(settings, only=checks)
+    _wide_console().print(health_table(results, WarehousePaths(settings.warehouse_dir)))
     ctx.exit(exit_code(results))
 
 
@@ -361,13 +358,10 @@ def status(ctx: click.Context) -> None:
     """Show the integration map: every source system and reverse sync, with its last run,
     the rows it moved, how fresh its data is and its open alerts."""
 
-    from monitor.status import build_status, status_table
-    from roundtrip.clock import now
-    from warehouse.location import WarehousePaths
+    from monitor.status import status_table
+    from roundtrip.stages.status import status as build_status
 
-    settings = _settings(ctx)
-    view = build_status(settings, WarehousePaths(settings.warehouse_dir), now(settings))
-    _wide_console().print(status_table(view))
+    _wide_console().print(status_table(build_status(_settings(ctx))))
 
 
 def main() -> None:

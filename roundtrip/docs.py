@@ -25,8 +25,8 @@ from connectors.registry import vendor
 from monitor.status_page import write_status_page
 from reverse.specs import load_specs
 from roundtrip.settings import Settings
-from roundtrip.sync import specs_path
-from roundtrip.transform import DOCS_TARGET, run_dbt
+from roundtrip.stages.sync import specs_path
+from roundtrip.stages.transform import DOCS_TARGET, run_dbt
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 

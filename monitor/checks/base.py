@@ -12,7 +12,7 @@ import duckdb
 
 from monitor.checks.units import Unit, UnitError
 from monitor.results import CheckResult, Severity, Status
-from roundtrip.settings import SYSTEMS, Settings
+from monitor.systems import Systems
 from warehouse.location import WarehousePaths
 
 if TYPE_CHECKING:
@@ -80,15 +80,15 @@ class Observation:
 @dataclass(frozen=True)
 class CheckContext:
     """What a check may read: the published warehouse (read-only), the monitoring clock (the
-    sandbox clock in sandbox mode), the settings and the warehouse folder (state files)."""
+    sandbox clock in sandbox mode), the systems watched and the warehouse folder (state files)."""
 
     con: duckdb.DuckDBPyConnection
     now: datetime
-    settings: Settings
+    systems: Systems
     paths: WarehousePaths
 
     def enabled(self, system: str) -> bool:
-        return self.settings.system(system).enabled
+        return system in self.systems and self.systems[system].enabled
 
     def columns(self, schema: str, table: str) -> dict[str, str]:
         """Column name → DuckDB type of `schema.table`; empty when the table does not exist."""
@@ -109,10 +109,12 @@ class OptionError(ValueError):
 
 
 class Options:
-    """A check's kind-specific options; each getter validates one key and marks it read."""
+    """A check's kind-specific options; each getter validates one key and marks it read.
+    `known` are the systems that exist (names and their defaults)."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], known: Systems) -> None:
         self._raw = raw
+        self.known = known
         self.read: set[str] = set()
 
     def _get(self, key: str, default: Any) -> Any:
@@ -147,9 +149,9 @@ class Options:
         return tuple(value)
 
     def systems(
-        self, key: str, default: Iterable[str], among: Iterable[str] = SYSTEMS
+        self, key: str, default: Iterable[str], among: Iterable[str] | None = None
     ) -> tuple[str, ...]:
-        accepted = tuple(among)
+        accepted = tuple(self.known if among is None else among)
         names = self.names(key, default)
         for name in names:
             if name not in accepted:
@@ -163,9 +165,10 @@ class Options:
             system, dot, table = name.partition(".")
             if not dot or not table:
                 raise OptionError(key, f"{name!r} is not `system.table` (e.g. hubspot.contacts)")
-            if system not in SYSTEMS:
+            if system not in self.known:
                 raise OptionError(
-                    key, f"unknown system {system!r} in {name!r}; accepted: {', '.join(SYSTEMS)}"
+                    key,
+                    f"unknown system {system!r} in {name!r}; accepted: {', '.join(self.known)}",
                 )
             pairs.append((system, table))
         return tuple(pairs)

@@ -14,40 +14,21 @@ from datetime import date, timedelta
 from monitor.checks.base import CheckContext, CheckKind, Observation, Options
 from monitor.checks.units import COUNT
 from monitor.results import Status
-
-
-@dataclass(frozen=True)
-class AdTables:
-    """Where a platform keeps its daily rows and its campaigns' on/off state."""
-
-    daily: str
-    account: str
-    campaigns: str
-    status: str
-    enabled: tuple[str, ...]
-
-
-PLATFORMS: dict[str, AdTables] = {
-    "google_ads": AdTables(
-        "ad_group_daily", "customer_id", "campaigns", "campaign_status", ("ENABLED",)
-    ),
-    "meta_ads": AdTables("adset_daily", "account_id", "campaigns", "status", ("ACTIVE",)),
-    "linkedin_ads": AdTables(
-        "campaign_daily", "account_id", "campaign_groups", "status", ("ACTIVE",)
-    ),
-}
+from monitor.systems import AdTables
 
 
 @dataclass(frozen=True)
 class CompletenessOptions:
-    platforms: tuple[str, ...]
+    platforms: dict[str, AdTables]
     lookback_days: int
     restatement_lag_days: int
 
 
 def parse(options: Options) -> CompletenessOptions:
+    """`platforms`: ad platforms among the known systems (those with `ad_tables`)."""
+    ads = {name: s.ad_tables for name, s in options.known.items() if s.ad_tables is not None}
     return CompletenessOptions(
-        platforms=options.systems("platforms", PLATFORMS, among=PLATFORMS),
+        platforms={p: ads[p] for p in options.systems("platforms", ads, among=ads)},
         lookback_days=options.integer("lookback_days", 30, minimum=1),
         restatement_lag_days=options.integer("restatement_lag_days", 1),
     )
@@ -63,7 +44,7 @@ def _describe(days: list[date]) -> str:
 
 
 def _platform(ctx: CheckContext, platform: str, opts: CompletenessOptions) -> list[Observation]:
-    tables = PLATFORMS[platform]
+    tables = opts.platforms[platform]
     schema = f"raw_{platform}"
     if not ctx.columns(schema, tables.daily) or not ctx.columns(schema, tables.campaigns):
         return [

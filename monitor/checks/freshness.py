@@ -1,7 +1,9 @@
 """Freshness of every source: how old the newest data of each system is, on the monitoring
 clock (the sandbox clock in sandbox mode).
 
-dbt's source freshness idea, with each table's `loaded_at_field` set to the vendor's own
+Which tables and columns say how current a system is, and how old it may be, are the system's
+own facts (`MonitoredSystem`, from its vendor descriptor); `allowed` and `timestamps` override
+them per system. dbt's source freshness idea, with each table's `loaded_at_field` set to the vendor's own
 modified timestamp (or, for daily metrics, the end of the newest day) — so it holds on the
 sandbox clock too, where wall-clock load stamps mean nothing. A system is as fresh as its
 freshest table. `allowed` is how old a system may be given its load schedule (and the vendor's
@@ -18,38 +20,6 @@ from datetime import UTC, datetime, timedelta
 from monitor.checks.base import CheckContext, CheckKind, Observation, OptionError, Options
 from monitor.checks.units import HOURS
 from monitor.results import Severity, Status
-from roundtrip.settings import SYSTEMS
-
-# system → table → the column whose newest value says how current the table is
-TIMESTAMPS: dict[str, dict[str, str]] = {
-    "hubspot": {
-        "contacts": "updated_at",
-        "companies": "updated_at",
-        "deals": "updated_at",
-        "form_submissions": "submitted_at",
-        "email_events": "created",
-    },
-    "salesforce": {
-        "leads": "system_modstamp",
-        "contacts": "system_modstamp",
-        "accounts": "system_modstamp",
-        "opportunities": "system_modstamp",
-        "campaign_members": "system_modstamp",
-    },
-    "google_ads": {"ad_group_daily": "date"},
-    "meta_ads": {"adset_daily": "date"},
-    "linkedin_ads": {"campaign_daily": "date"},
-    "ga4": {"traffic_daily": "date"},
-}
-# hourly CRM loads; daily metrics are complete at midnight and loaded once a day
-ALLOWED: dict[str, str] = {
-    "hubspot": "2h",
-    "salesforce": "2h",
-    "google_ads": "36h",
-    "meta_ads": "36h",
-    "linkedin_ads": "36h",
-    "ga4": "36h",
-}
 
 
 @dataclass(frozen=True)
@@ -60,22 +30,25 @@ class FreshnessOptions:
 
 
 def parse(options: Options) -> FreshnessOptions:
-    systems = options.systems("systems", SYSTEMS)
+    known = options.known
+    systems = options.systems("systems", known)
     allowed_raw = options.mapping("allowed", {})
     timestamps_raw = options.mapping("timestamps", {})
     for key, section in (("allowed", allowed_raw), ("timestamps", timestamps_raw)):
         for system in section:
-            if system not in SYSTEMS:
-                raise OptionError(key, f"unknown system {system!r}; accepted: {', '.join(SYSTEMS)}")
+            if system not in known:
+                raise OptionError(key, f"unknown system {system!r}; accepted: {', '.join(known)}")
     allowed = {}
     for system in systems:
         try:
-            allowed[system] = HOURS.parse(allowed_raw.get(system, ALLOWED[system]))
+            allowed[system] = HOURS.parse(
+                allowed_raw.get(system, f"{known[system].freshness_hours:g}h")
+            )
         except ValueError as exc:
             raise OptionError(f"allowed.{system}", str(exc)) from None
     timestamps = {}
     for system in systems:
-        tables = timestamps_raw.get(system, TIMESTAMPS[system])
+        tables = timestamps_raw.get(system, dict(known[system].freshness_tables))
         if (
             not isinstance(tables, dict)
             or not tables

@@ -17,7 +17,6 @@ from monitor.checks.base import CheckContext, CheckKind, Observation, OptionErro
 from monitor.checks.loads import resource_runs, system_runs
 from monitor.checks.units import MINUTES, RATIO
 from monitor.results import Status
-from roundtrip.settings import SYSTEMS
 
 LEAD_TABLES = {
     "hubspot.form_submissions": "submitted_at",
@@ -36,7 +35,7 @@ def parse(options: Options) -> LatencyOptions:
     tables = {}
     for name, column in options.mapping("tables", LEAD_TABLES).items():
         system, _, table = name.partition(".")
-        if system not in SYSTEMS or not table:
+        if system not in options.known or not table:
             raise OptionError(
                 "tables",
                 f"{name!r} is not `system.table` with a known system (e.g. hubspot.contacts)",

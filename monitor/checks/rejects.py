@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from monitor.checks.base import CheckContext, CheckKind, Observation, Options
 from monitor.checks.loads import has_table, system_runs
 from monitor.checks.units import COUNT
-from roundtrip.settings import SYSTEMS
 
 
 @dataclass(frozen=True)
@@ -18,7 +17,7 @@ class RejectsOptions:
 
 
 def parse(options: Options) -> RejectsOptions:
-    return RejectsOptions(systems=options.systems("systems", SYSTEMS))
+    return RejectsOptions(systems=options.systems("systems", options.known))
 
 
 def evaluate(ctx: CheckContext, opts: RejectsOptions) -> list[Observation]:

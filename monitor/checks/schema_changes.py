@@ -10,7 +10,6 @@ from monitor.checks.base import CheckContext, CheckKind, Observation, Options
 from monitor.checks.loads import has_table, system_runs
 from monitor.checks.units import COUNT
 from monitor.results import Status
-from roundtrip.settings import SYSTEMS
 
 SHOWN = 5
 
@@ -21,7 +20,7 @@ class SchemaChangesOptions:
 
 
 def parse(options: Options) -> SchemaChangesOptions:
-    return SchemaChangesOptions(systems=options.systems("systems", SYSTEMS))
+    return SchemaChangesOptions(systems=options.systems("systems", options.known))
 
 
 def evaluate(ctx: CheckContext, opts: SchemaChangesOptions) -> list[Observation]:

@@ -16,8 +16,10 @@ from monitor.checks.base import CheckContext
 from monitor.config import parse_checks
 from monitor.health import evaluate
 from monitor.results import CheckResult
+from monitor.systems import MonitoredSystem
 from pipelines.run_log import ensure_tables, write_meta
 from roundtrip.settings import SYSTEMS, Settings, SystemSettings
+from roundtrip.stages.health import watched_systems
 from tests.monitor.receivers import pagerduty, slack, smtp, ticket_hook  # noqa: F401
 from warehouse.location import WarehousePaths
 
@@ -75,15 +77,21 @@ class MiniWarehouse:
         self, check_yaml: str, now: datetime, disabled: tuple[str, ...] = ()
     ) -> list[CheckResult]:
         """Run the one check described by `check_yaml` against this warehouse at `now`."""
-        (check,) = parse_checks(yaml.safe_load(check_yaml), "test")
-        settings = Settings(
-            project_dir=self.paths.root,
-            warehouse_dir=self.paths.root,
-            sandbox_dir=self.paths.root / "sandbox",
-            systems={s: SystemSettings(s, s not in disabled, "real", "real") for s in SYSTEMS},
-        )
+        systems = watched(self.paths.root, disabled)
+        (check,) = parse_checks(yaml.safe_load(check_yaml), "test", systems)
         with duckdb.connect(str(self.paths.published), read_only=True) as con:
-            return evaluate(check, CheckContext(con, now, settings, self.paths))
+            return evaluate(check, CheckContext(con, now, systems, self.paths))
+
+
+def watched(root: Path, disabled: tuple[str, ...] = ()) -> dict[str, MonitoredSystem]:
+    """Every system in real mode as the checks see it, those in `disabled` switched off."""
+    settings = Settings(
+        project_dir=root,
+        warehouse_dir=root,
+        sandbox_dir=root / "sandbox",
+        systems={s: SystemSettings(s, s not in disabled, "real", "real") for s in SYSTEMS},
+    )
+    return watched_systems(settings)
 
 
 @pytest.fixture

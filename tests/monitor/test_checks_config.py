@@ -10,6 +10,9 @@ import yaml
 from monitor.checks import KINDS
 from monitor.config import DEFAULT_PATH, MonitorConfigError, load_monitor_config, parse_checks
 from monitor.results import Severity
+from tests.monitor.conftest import watched
+
+WATCHED = watched(Path("."))
 
 GOOD = {
     "name": "crm_record_count",
@@ -21,7 +24,7 @@ GOOD = {
 
 
 def test_the_shipped_configuration_covers_every_kind() -> None:
-    config = load_monitor_config(DEFAULT_PATH)
+    config = load_monitor_config(DEFAULT_PATH, WATCHED)
     by_name = {c.name: c for c in config.checks}
     assert {c.kind for c in config.checks} == set(KINDS)
     assert all(c.enabled and c.owner and c.schedule for c in config.checks)
@@ -39,14 +42,14 @@ def test_the_config_file_comes_from_the_environment(
     path = tmp_path / "monitor.yml"
     path.write_text(yaml.safe_dump({"checks": [GOOD]}))
     monkeypatch.setenv("ROUNDTRIP_MONITOR_CONFIG", str(path))
-    config = load_monitor_config()
+    config = load_monitor_config(None, WATCHED)
     assert [c.name for c in config.checks] == ["crm_record_count"]
     assert config.select(("crm_record_count",))[0].kind == "record_count"
     with pytest.raises(MonitorConfigError, match=r"unknown check\(s\) nope .* crm_record_count"):
         config.select(("nope",))
     monkeypatch.setenv("ROUNDTRIP_MONITOR_CONFIG", str(tmp_path / "missing.yml"))
     with pytest.raises(MonitorConfigError, match=r"ROUNDTRIP_MONITOR_CONFIG=.*missing\.yml"):
-        load_monitor_config()
+        load_monitor_config(None, WATCHED)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +80,7 @@ def test_the_config_file_comes_from_the_environment(
 )
 def test_a_bad_check_names_the_check_and_the_field(change: dict, message: str) -> None:
     with pytest.raises(MonitorConfigError, match=message):
-        parse_checks([{**GOOD, **change}], "monitor.yml")
+        parse_checks([{**GOOD, **change}], "monitor.yml", WATCHED)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +112,7 @@ def test_a_bad_check_names_the_check_and_the_field(change: dict, message: str) -
 def test_kind_specific_mistakes(entry: dict, message: str) -> None:
     base = {"name": "c", "owner": "o", "schedule": "0 * * * *"}
     with pytest.raises(MonitorConfigError, match=message):
-        parse_checks([{**base, **entry}], "monitor.yml")
+        parse_checks([{**base, **entry}], "monitor.yml", WATCHED)
 
 
 def test_file_level_mistakes(tmp_path: Path) -> None:
@@ -118,10 +121,10 @@ def test_file_level_mistakes(tmp_path: Path) -> None:
     with pytest.raises(
         MonitorConfigError, match=r"unknown section\(s\) alarms; accepted: checks, alerts"
     ):
-        load_monitor_config(path)
+        load_monitor_config(path, WATCHED)
     path.write_text(yaml.safe_dump({"checks": [GOOD, GOOD]}))
     with pytest.raises(MonitorConfigError, match="check 'crm_record_count' is defined twice"):
-        load_monitor_config(path)
+        load_monitor_config(path, WATCHED)
     path.write_text("checks: [unclosed\n")
     with pytest.raises(MonitorConfigError, match="is not valid YAML"):
-        load_monitor_config(path)
+        load_monitor_config(path, WATCHED)

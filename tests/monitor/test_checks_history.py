@@ -19,6 +19,7 @@ from monitor.results import CheckResult, Severity, Status
 from monitor.status import build_status, status_table
 from reverse.state import SCHEMA as REVERSE_SCHEMA
 from roundtrip.settings import SYSTEMS, Settings, SystemSettings
+from roundtrip.stages.health import watched_systems
 from tests.monitor.conftest import MiniWarehouse
 from warehouse.state_store import connect_state, mirror_state
 
@@ -150,7 +151,7 @@ def test_run_health_stores_then_hands_results_to_the_router(
         )
         return DispatchReport(results=[delivery])
 
-    results = run_health(settings, mini.paths, now=T0, dispatcher=router)
+    results = run_health(watched_systems(settings), mini.paths, T0, dispatcher=router)
     assert [(r.check, r.subject, r.status) for r in results] == [
         ("load_rejects", "hubspot", Status.WARN),
         ("alert_delivery", "slack", Status.FAIL),
@@ -162,7 +163,10 @@ def test_run_health_stores_then_hands_results_to_the_router(
     run = con.execute("select checks, results, failing, worst_severity from check_runs").fetchone()
     assert run == ("load_rejects", 2, 2, "high")  # the disabled check did not run
     con.close()
-    assert load_monitor_config().select(("dbt_tests",))[0].enabled is False
+    assert (
+        load_monitor_config(None, watched_systems(settings)).select(("dbt_tests",))[0].enabled
+        is False
+    )
 
 
 def test_status_map_with_syncs_and_open_alerts(
@@ -193,8 +197,10 @@ def test_status_map_with_syncs_and_open_alerts(
         mini.paths.root / "sandbox",
         {s: SystemSettings(s, s != "ga4", "real", "real") for s in SYSTEMS},
     )
-    run_health(settings, mini.paths, now=T0)  # the real router: opens the rejects alert
-    view = build_status(settings, mini.paths, T0)
+    run_health(
+        watched_systems(settings), mini.paths, T0
+    )  # the real router: opens the rejects alert
+    view = build_status(watched_systems(settings), mini.paths, T0)
     lines = {i.name: i for i in view.integrations}
     hubspot = lines["hubspot"]
     assert (hubspot.mode, hubspot.rows, hubspot.freshness) == ("real", "15 records", "no data")

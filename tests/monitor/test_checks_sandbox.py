@@ -13,7 +13,9 @@ import pytest
 from monitor.config import MonitorConfig, parse_checks
 from monitor.health import run_health
 from monitor.results import CheckResult, Severity, Status
+from roundtrip.clock import now
 from roundtrip.settings import SYSTEMS, load_settings
+from roundtrip.stages.health import watched_systems
 from tests.conftest import Project
 from warehouse.location import WarehousePaths
 
@@ -30,10 +32,13 @@ def health(
     for system in SYSTEMS:
         monkeypatch.setenv(f"ROUNDTRIP_{system.upper()}_MODE", "sandbox")
     settings = load_settings(project.root)
+    systems = watched_systems(settings)
     base = {"owner": "data-eng", "schedule": "*/15 * * * *"}
-    config = MonitorConfig(project.root, parse_checks([{**base, **c} for c in checks], "test"), {})
+    config = MonitorConfig(
+        project.root, parse_checks([{**base, **c} for c in checks], "test", systems), {}
+    )
     results = run_health(
-        settings, WarehousePaths(project.warehouse), config=config, dispatcher=None
+        systems, WarehousePaths(project.warehouse), now(settings), config=config, dispatcher=None
     )
     return {(r.check, r.subject): r for r in results}
 

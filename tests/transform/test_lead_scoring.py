@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from roundtrip.transform import DBT_PROJECT, dbt_environment
+from roundtrip.stages.transform import DBT_PROJECT, dbt_environment
 from tests.conftest import Project
 from warehouse.location import WarehousePaths
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from roundtrip.settings import load_settings
-from roundtrip.transform import run_dbt
+from roundtrip.stages.transform import run_dbt
 from tests.conftest import Project
 from warehouse.location import WarehousePaths
 

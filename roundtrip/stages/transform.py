@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.registry import vendor
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
 
-DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 # dbt's artifacts of the last build (run_results.json: what the health checks read) and of the
 # docs, kept apart so `roundtrip docs` never hides the last build's test results
 BUILD_TARGET, DOCS_TARGET = "dbt_target", "dbt_docs_target"
@@ -27,9 +28,21 @@ class TransformResult:
     failures: list[str]
 
 
-def dbt_vars(settings: Settings) -> dict[str, bool]:
-    """`<system>_enabled` for every system, from the settings."""
-    return {f"{s.name}_enabled": s.enabled for s in settings.systems.values()}
+# dbt warns once a source is older than its vendor allows and errors a day later (the monitor's
+# default freshness check: `critical: 1d` on top of what the vendor allows)
+FRESHNESS_ERROR_MARGIN_HOURS = 24
+
+
+def dbt_vars(settings: Settings) -> dict[str, bool | float]:
+    """Per system, from the settings and its vendor descriptor: `<system>_enabled`, and the
+    source freshness limits `<system>_freshness_warn_hours` / `_error_hours`."""
+    values: dict[str, bool | float] = {}
+    for system in settings.systems.values():
+        allowed = vendor(system.name).freshness_hours
+        values[f"{system.name}_enabled"] = system.enabled
+        values[f"{system.name}_freshness_warn_hours"] = allowed
+        values[f"{system.name}_freshness_error_hours"] = allowed + FRESHNESS_ERROR_MARGIN_HOURS
+    return values
 
 
 def dbt_environment(paths: WarehousePaths, target: str = BUILD_TARGET) -> dict[str, str]:

@@ -1,0 +1,45 @@
+"""`roundtrip health`: the checks of monitor/ on the monitoring clock, for the systems the settings
+enable, each with its vendor's freshness facts."""
+
+from __future__ import annotations
+
+from connectors.registry import vendor
+from monitor.config import MonitorConfig
+from monitor.health import run_health
+from monitor.results import CheckResult
+from monitor.systems import AdTables, MonitoredSystem
+from roundtrip.clock import now
+from roundtrip.errors import UserError
+from roundtrip.settings import Settings
+from warehouse.location import WarehousePaths
+
+
+def watched_systems(settings: Settings) -> dict[str, MonitoredSystem]:
+    """Every system as the checks see it: enabled and mode from the settings, the rest from its
+    vendor descriptor (freshness, ad-spend tables)."""
+    watched = {}
+    for name, system in settings.systems.items():
+        described = vendor(name)
+        spend = described.ad_spend
+        watched[name] = MonitoredSystem(
+            name,
+            system.enabled,
+            system.mode,
+            described.freshness_hours,
+            {t.name: t.as_of for t in described.tables if t.as_of},
+            AdTables(spend.daily, spend.account, spend.campaigns, spend.status, spend.enabled)
+            if spend
+            else None,
+        )
+    return watched
+
+
+def health(
+    settings: Settings, only: tuple[str, ...] = (), *, config: MonitorConfig | None = None
+) -> list[CheckResult]:
+    """Run the `only` checks (default: every enabled one), store and route their results."""
+    paths = WarehousePaths(settings.warehouse_dir)
+    try:
+        return run_health(watched_systems(settings), paths, now(settings), only, config=config)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
