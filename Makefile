@@ -54,9 +54,10 @@ bench: $(STAMP) ## Run the benchmarks; results go to bench/results/ and docs/ben
 	@echo "==> benchmarks"
 	@$(BIN)/python -m bench
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check and format check, mypy on connectors/, reverse/ and warehouse/
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	@$(BIN)/ruff check --fix .

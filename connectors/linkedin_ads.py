@@ -42,7 +42,7 @@ class LinkedInPolicy(VendorPolicy):
         body = json_body(response)
         if isinstance(body, dict) and "serviceErrorCode" in body:
             code = str(body.get("code") or body["serviceErrorCode"])
-            missing = ()
+            missing: tuple[str, ...] = ()
             if code == "ACCESS_DENIED" and ":" in info.message:
                 missing = (info.message.split(":", 1)[1].strip(),)
             return ErrorInfo(info.message, code, missing)

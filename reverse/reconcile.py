@@ -38,7 +38,7 @@ def reconcile(
     their state so the run re-sends them (a dry run only counts)."""
     dest = spec.destination
     result = Reconciliation()
-    target = VENDORS[dest.system].writable(dest.object)
+    target = VENDORS[dest.system].writes_to(dest.object)  # checked by the spec's field check
     fields = {f: target.read_back_fields[f] for f in spec.fields if f in target.read_back_fields}
     if not fields or spec.mode == "upsert":  # upserts are keyed on a value, not the loaded id
         return result
