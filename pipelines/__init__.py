@@ -1,1 +1,2 @@
-"""dlt sources (one module per system) and the load runner."""
+"""Extract and load: the dlt source of each system (`<system>.py: source`, its tables from the
+vendor's descriptor) and the load runner. Speaks to vendors only through connectors/."""

@@ -1,1 +1,1 @@
-"""Roundtrip: the CLI and settings that tie the stages of the round trip together."""
+"""Roundtrip: the CLI, the settings, and the stages (`stages/`) that tie the round trip together."""
