@@ -16,6 +16,7 @@ import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from connectors.http.errors import BadRequest, VendorError
 from reverse.plan import PlanCounts, Planner
@@ -30,7 +31,7 @@ from reverse.state import (
     update_run,
     utcnow,
 )
-from reverse.writers import Change, Writer, WriteResult
+from reverse.writers import Change, DestinationWriter, WriteResult
 
 log = logging.getLogger("roundtrip.reverse")
 
@@ -71,7 +72,9 @@ class SyncReport:
         }  # fmt: skip
 
 
-def write_isolating(writer: Writer, spec: SyncSpec, changes: list[Change]) -> list[WriteResult]:
+def write_isolating(
+    writer: DestinationWriter[Any], spec: SyncSpec, changes: list[Change]
+) -> list[WriteResult]:
     """Write a batch; when the vendor refuses it whole (400), halve it until each refused
     record stands alone with the vendor's reason."""
     try:
@@ -113,7 +116,7 @@ def run_sync(
     spec: SyncSpec,
     planner: Planner,
     state: sqlite3.Connection,
-    writer: Writer,
+    writer: DestinationWriter[Any],
     *,
     full: bool = False,
     dry_run: bool = False,

@@ -18,12 +18,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Generic, TypeVar
 
 from connectors.client import Endpoint, VendorClient
 from connectors.registry import VENDORS
 from connectors.vendor import Vendor, WritableObject
 from reverse.specs import SpecError, SyncSpec
+
+C = TypeVar("C", bound=VendorClient)
 
 INSERT, UPDATE, CLEAR = "insert", "update", "clear"
 
@@ -54,20 +56,28 @@ class FieldInfo:
     unique: bool  # HubSpot unique property / Salesforce External ID: what upserts match on
 
 
-class Writer(Protocol):
-    """What `reverse/writers/<system>.py: Writer` implements, built from the vendor's client."""
+class DestinationWriter(Generic[C]):
+    """The base of `reverse/writers/<system>.py: Writer`, built from the vendor's client."""
 
-    client: VendorClient
-    vendor: Vendor
+    vendor: ClassVar[Vendor]
 
-    def fields(self, object_name: str) -> dict[str, FieldInfo]: ...
+    def __init__(self, client: C) -> None:
+        self.client = client
 
-    def write(self, spec: SyncSpec, changes: list[Change]) -> list[WriteResult]: ...
+    def requests(self) -> tuple[int, int]:
+        """(requests, retries) sent so far."""
+        return self.client.request_counter()
 
-    def requests(self) -> tuple[int, int]: ...
+    def fields(self, object_name: str) -> dict[str, FieldInfo]:
+        """Every field of the object, from the vendor's metadata: writable? unique?"""
+        raise NotImplementedError
+
+    def write(self, spec: SyncSpec, changes: list[Change]) -> list[WriteResult]:
+        """One batch request; a result per change, in order."""
+        raise NotImplementedError
 
 
-def check_fields(writer: Writer, spec: SyncSpec) -> None:
+def check_fields(writer: DestinationWriter[Any], spec: SyncSpec) -> None:
     """The destination object exists and every mapped field exists and is writable (one
     metadata read); upserts match on a unique field, updates and mirrors on the record id."""
     dest = spec.destination
@@ -120,7 +130,7 @@ def destination_systems() -> list[str]:
     return [name for name, vendor in VENDORS.items() if vendor.writes]
 
 
-def open_writer(system: str, endpoint: Endpoint, *, server_paced: bool) -> Writer:
+def open_writer(system: str, endpoint: Endpoint, *, server_paced: bool) -> DestinationWriter[Any]:
     """The writer of a destination system (`reverse/writers/<system>.py: Writer`), with its
     vendor client for `endpoint`."""
     vendor = VENDORS[system]

@@ -7,7 +7,7 @@ from typing import Any
 
 from connectors.hubspot import VENDOR, HubSpotClient
 from reverse.specs import SyncSpec
-from reverse.writers import Change, FieldInfo, WriteResult, results_by_key
+from reverse.writers import Change, DestinationWriter, FieldInfo, WriteResult, results_by_key
 
 
 def _hubspot_text(value: Any) -> str:
@@ -21,16 +21,10 @@ def _hubspot_text(value: Any) -> str:
     return str(value)
 
 
-class Writer:
+class Writer(DestinationWriter[HubSpotClient]):
     """HubSpot CRM objects (contacts) by batch update (id) or batch upsert (a unique property)."""
 
     vendor = VENDOR
-
-    def __init__(self, client: HubSpotClient) -> None:
-        self.client = client
-
-    def requests(self) -> tuple[int, int]:
-        return self.client.request_counter()
 
     def fields(self, object_name: str) -> dict[str, FieldInfo]:
         return {

@@ -7,19 +7,13 @@ from typing import Any
 
 from connectors.salesforce import VENDOR, SalesforceClient
 from reverse.specs import SyncSpec
-from reverse.writers import Change, FieldInfo, WriteResult, results_by_key
+from reverse.writers import Change, DestinationWriter, FieldInfo, WriteResult, results_by_key
 
 
-class Writer:
+class Writer(DestinationWriter[SalesforceClient]):
     """Salesforce Lead / Contact by sObject Collections update (Id) or upsert (External ID)."""
 
     vendor = VENDOR
-
-    def __init__(self, client: SalesforceClient) -> None:
-        self.client = client
-
-    def requests(self) -> tuple[int, int]:
-        return self.client.request_counter()
 
     def fields(self, object_name: str) -> dict[str, FieldInfo]:
         return {
