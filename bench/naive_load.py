@@ -27,7 +27,6 @@ class DictRowsContext(LoadContext):
 
     def stream(  # type: ignore[override]
         self,
-        resource: str,
         converter: PageConverter,
         pages: Iterable[list[Any]],
         **_: Any,

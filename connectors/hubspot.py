@@ -1,10 +1,11 @@
 """HubSpot read client: CRM v3 list and search, v4 associations, email events, forms.
 
-Every iterator yields one page (a list of raw records) at a time. Search is how incremental
-loads find changed records; it caps every query at 10,000 results (paging past it is a 400), and
-month-end bulk updates put more than that on one timestamp. So when a query reaches the cap,
-the rest of the last timestamp is read by `hs_object_id` (itself restarted at each cap), then
-the query resumes strictly after that timestamp: no loop, no gap, no duplicate.
+Every iterator yields one page (a list of raw records) at a time; cursor-paged endpoints follow
+`next_after` (`paging.next.after`) until it is gone. Search is how incremental loads find changed
+records; it caps every query at 10,000 results (paging past it is a 400), and month-end bulk
+updates put more than that on one timestamp. So when a query reaches the cap, the rest of the
+last timestamp is read by `hs_object_id` (itself restarted at each cap), then the query resumes
+strictly after that timestamp: no loop, no gap, no duplicate.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ Page = list[dict[str, Any]]
 
 def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def next_after(data: Mapping[str, Any]) -> str | None:
+    """The cursor of the page after `data` (`paging.next.after`, on every CRM v3, marketing v3
+    and form-integrations list), None on the last page."""
+    after = ((data.get("paging") or {}).get("next") or {}).get("after")
+    return str(after) if after else None
 
 
 def record_ms(record: Mapping[str, Any], prop: str) -> int:
@@ -150,8 +158,8 @@ class HubSpotClient(VendorClient):
             data = self.transport.get_json(f"/crm/v3/objects/{object_type}", params=params)
             if data.get("results"):
                 yield data["results"]
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
+            after = next_after(data)
+            if after is None:
                 return
             params["after"] = after
 
@@ -219,12 +227,12 @@ class HubSpotClient(VendorClient):
                 fresh = [r for r in results if str(r.get("id")) not in skip_ids]
                 if fresh:
                     yield fresh
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
+            after = next_after(data)
+            if after is None:
                 return False
             if int(after) >= self.search_cap:
                 return True
-            body["after"] = str(after)
+            body["after"] = after
 
     # ------------------------------------------------------------------ associations
     def associations(self, from_type: str, to_type: str, ids: Sequence[str]) -> Iterator[Page]:
@@ -269,8 +277,8 @@ class HubSpotClient(VendorClient):
             data = self.transport.get_json("/marketing/v3/forms", params=params)
             for form in data.get("results") or []:
                 yield {**form, "guid": form.get("guid") or form.get("id")}
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
+            after = next_after(data)
+            if after is None:
                 return
             params["after"] = after
 
@@ -285,8 +293,8 @@ class HubSpotClient(VendorClient):
             kept = [r for r in results if floor is None or int(r.get("submittedAt", 0)) >= floor]
             if kept:
                 yield kept
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
-            if not after or len(kept) < len(results):
+            after = next_after(data)
+            if after is None or len(kept) < len(results):
                 return
             params["after"] = after
 

@@ -8,17 +8,19 @@ from typing import Any
 
 import dlt
 
-from pipelines.context import LoadContext
+from connectors.vendor import Table
+from pipelines.context import LoadContext, followed_cursor
 
 # How far back the first load of daily metrics reaches.
 DEFAULT_HISTORY_DAYS = 730
 
 
-def daily_cursor(ctx: LoadContext, cursor: str = "date") -> Any:
-    """An incremental on a date column that steps back `ctx.ad_lag_days` on every load, because
-    platforms restate recent days (dlt's `lag` is in days for date cursors)."""
+def daily_cursor(ctx: LoadContext, table: Table) -> Any:
+    """An incremental on `table.cursor` (a date column) that steps back `ctx.ad_lag_days` on
+    every load, because platforms restate recent days (dlt's `lag` is in days for date cursors).
+    A resource's default argument (ruff knows it as immutable: pyproject.toml)."""
     return dlt.sources.incremental(
-        cursor,
+        followed_cursor(table),
         initial_value=ctx.now.date() - timedelta(days=DEFAULT_HISTORY_DAYS),
         lag=ctx.ad_lag_days,
     )

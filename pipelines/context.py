@@ -1,4 +1,12 @@
-"""What a source needs from the runner: where the vendor is, what time it is, where to count."""
+"""What a source needs from the runner: where the vendor is, what time it is, where to count.
+
+A resource states its table once, as the vendor's `Table` (connectors/vendor.py), and takes the
+rest from it: `@ctx.resource(table)` (or `@ctx.transformer(table, data_from=parent)`) is dlt's
+decorator with the table's name, primary key and write disposition; `ctx.converter(table,
+columns)` converts its pages under its name and key; `ctx.stream(converter, pages)` counts them
+under the converter's name; `timestamp_cursor(ctx, table)` (here) and `daily_cursor(ctx, table)`
+(pipelines/ad_metrics.py) are its `dlt.sources.incremental` on `table.cursor`.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +19,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import dlt
 import pyarrow as pa
 
 from connectors.http.transport import RequestStats, charged_to
+from connectors.vendor import Table
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
 from pipelines.read_ahead import read_ahead
 from pipelines.run_log import ResourceStats
@@ -92,24 +102,27 @@ class LoadContext:
             stats = self.resource_stats(resource)
             stats.requests, stats.retries = tally.requests, tally.retries
 
-    def converter(
-        self,
-        resource: str,
-        columns: Mapping[str, pa.DataType],
-        primary_key: Iterable[str],
-    ) -> PageConverter:
-        stats = self.resource_stats(resource)
+    def resource(self, table: Table, **dlt_kwargs: Any) -> Any:
+        """`@dlt.resource` for `table`: its name, primary key and write disposition."""
+        return dlt.resource(**_hints(table), **dlt_kwargs)
+
+    def transformer(self, table: Table, **dlt_kwargs: Any) -> Any:
+        """`@dlt.transformer` for `table` (pass `data_from`): its name, key and disposition."""
+        return dlt.transformer(**_hints(table), **dlt_kwargs)
+
+    def converter(self, table: Table, columns: Mapping[str, pa.DataType]) -> PageConverter:
+        """Converts pages of `table` (keyed on `table.key`), counting rejects and drift."""
+        stats = self.resource_stats(table.name)
         return PageConverter(
-            resource,
+            table.name,
             dict(columns),
-            tuple(primary_key),
+            table.key,
             on_reject=stats.rejects.append,
             on_drift=stats.drift.append,
         )
 
     def stream(
         self,
-        resource: str,
         converter: PageConverter,
         pages: Iterable[list[Any]],
         *,
@@ -119,8 +132,9 @@ class LoadContext:
         """Convert `pages` of raw records into batched Arrow tables while counting everything.
 
         Pages are read ahead in a background thread while the current one is converted; the
-        requests that thread sends are charged to `resource`.
+        requests that thread sends are charged to the converter's resource.
         """
+        resource = converter.resource
         stats = self.resource_stats(resource)
         started = time.monotonic() - stats.seconds
 
@@ -142,3 +156,27 @@ class LoadContext:
         stats.seconds = time.monotonic() - started
         if self.on_progress is not None:
             self.on_progress(self.system, stats, started, True)
+
+
+def _hints(table: Table) -> dict[str, Any]:
+    return {
+        "name": table.name,
+        "primary_key": table.primary_key,
+        "write_disposition": table.disposition,
+    }
+
+
+def followed_cursor(table: Table) -> str:
+    """`table.cursor`, which an incremental resource must have."""
+    if table.cursor is None:
+        raise ValueError(f"table {table.name!r} has no cursor to load incrementally on")
+    return table.cursor
+
+
+def timestamp_cursor(ctx: LoadContext, table: Table) -> Any:
+    """An incremental on `table.cursor` (a timestamp) that steps back
+    `ctx.cursor_overlap_seconds` on every load (dlt's `lag`), since records reach the vendor's
+    search late. A resource's default argument (ruff knows it as immutable: pyproject.toml)."""
+    return dlt.sources.incremental(
+        followed_cursor(table), initial_value=None, lag=ctx.cursor_overlap_seconds
+    )

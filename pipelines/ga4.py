@@ -2,7 +2,8 @@
 and campaign, from the Data API's `runReport` (offset paging until `rowCount`).
 
 Rows merge on (property_id, date, session_source, session_medium, session_campaign_name) and
-re-read the last `ad_lag_days` on every load (GA4 restates at least two days).
+re-read the last `ad_lag_days` on every load (GA4 restates at least two days); the table's key,
+cursor and disposition are `connectors.ga4.VENDOR`'s.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from connectors.ga4 import GA4Client
+from connectors.ga4 import VENDOR, GA4Client
 from pipelines.ad_metrics import daily_cursor, window
 from pipelines.context import LoadContext, SystemEndpoint
 
 DIMENSIONS = ("date", "sessionSource", "sessionMedium", "sessionCampaignName")
 METRICS = ("sessions", "totalUsers", "engagedSessions", "keyEvents")
-KEY = ("property_id", "date", "session_source", "session_medium", "session_campaign_name")
 COLUMNS = {
     "property_id": pa.string(),
     "date": pa.date32(),
@@ -57,14 +57,16 @@ def report_row(property_id: str, row: Any) -> Any:
 def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(GA4Client, endpoint)
 
-    @dlt.resource(name="traffic_daily", primary_key=KEY, write_disposition="merge")
-    def traffic_daily(day=daily_cursor(ctx)) -> Iterator[pa.Table]:  # noqa: B008
+    table = VENDOR.table("traffic_daily")
+
+    @ctx.resource(table)
+    def traffic_daily(day=daily_cursor(ctx, table)) -> Iterator[pa.Table]:
         start, end = window(ctx, day.last_value)
-        converter = ctx.converter("traffic_daily", COLUMNS, KEY)
+        converter = ctx.converter(table, COLUMNS)
         pages = (
             [report_row(client.property_id, r) for r in page]
             for page in client.run_report(start, end, DIMENSIONS, METRICS)
         )
-        yield from ctx.stream("traffic_daily", converter, pages)
+        yield from ctx.stream(converter, pages)
 
     return [traffic_daily]

@@ -1,7 +1,8 @@
 """Google Ads → `raw_google_ads`: campaign and ad-group metadata, daily ad-group metrics.
 
 Read with GAQL over `googleAds:searchStream`, one customer (account) at a time. Daily metrics
-merge on (customer_id, ad_group_id, date) and re-read the last `ad_lag_days` on every load.
+merge on (customer_id, ad_group_id, date) and re-read the last `ad_lag_days` on every load;
+metadata is replaced. Keys, cursors and dispositions are `connectors.google_ads.VENDOR`'s.
 Money stays in micros of the account currency (`cost_micros`), as the API reports it.
 """
 
@@ -13,7 +14,8 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from connectors.google_ads import GoogleAdsClient
+from connectors.google_ads import VENDOR, GoogleAdsClient
+from connectors.vendor import Table
 from pipelines.ad_metrics import daily_cursor, flatten, snake_case, window
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -74,38 +76,28 @@ def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(GoogleAdsClient, endpoint)
     customers = client.customer_ids
 
-    def stream(resource: str, columns: dict, key: list[str], gaql: str) -> Iterator[pa.Table]:
-        converter = ctx.converter(resource, columns, key)
+    def stream(table: Table, columns: dict, gaql: str) -> Iterator[pa.Table]:
+        converter = ctx.converter(table, columns)
         for customer in customers:
             pages = ([gaql_row(r) for r in batch] for batch in client.search_stream(customer, gaql))
-            yield from ctx.stream(resource, converter, pages)
+            yield from ctx.stream(converter, pages)
 
-    @dlt.resource(
-        name="campaigns", primary_key=("customer_id", "campaign_id"), write_disposition="replace"
-    )
+    campaigns_table = VENDOR.table("campaigns")
+    ad_groups_table = VENDOR.table("ad_groups")
+    daily_table = VENDOR.table("ad_group_daily")
+
+    @ctx.resource(campaigns_table)
     def campaigns() -> Iterator[pa.Table]:
-        yield from stream(
-            "campaigns", CAMPAIGN_COLUMNS, ["customer_id", "campaign_id"], CAMPAIGNS_GAQL
-        )
+        yield from stream(campaigns_table, CAMPAIGN_COLUMNS, CAMPAIGNS_GAQL)
 
-    @dlt.resource(
-        name="ad_groups", primary_key=("customer_id", "ad_group_id"), write_disposition="replace"
-    )
+    @ctx.resource(ad_groups_table)
     def ad_groups() -> Iterator[pa.Table]:
-        yield from stream(
-            "ad_groups", AD_GROUP_COLUMNS, ["customer_id", "ad_group_id"], AD_GROUPS_GAQL
-        )
+        yield from stream(ad_groups_table, AD_GROUP_COLUMNS, AD_GROUPS_GAQL)
 
-    @dlt.resource(
-        name="ad_group_daily",
-        primary_key=("customer_id", "ad_group_id", "date"),
-        write_disposition="merge",
-    )
-    def ad_group_daily(day=daily_cursor(ctx)) -> Iterator[pa.Table]:  # noqa: B008
+    @ctx.resource(daily_table)
+    def ad_group_daily(day=daily_cursor(ctx, daily_table)) -> Iterator[pa.Table]:
         start, end = window(ctx, day.last_value)
         gaql = DAILY_GAQL.format(start=start.isoformat(), end=end.isoformat())
-        yield from stream(
-            "ad_group_daily", DAILY_COLUMNS, ["customer_id", "ad_group_id", "date"], gaql
-        )
+        yield from stream(daily_table, DAILY_COLUMNS, gaql)
 
     return [campaigns, ad_groups, ad_group_daily]

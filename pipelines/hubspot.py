@@ -8,7 +8,8 @@
 | email_events | `/email/public/v1/events` by time window | `created` | `id` |
 | form_submissions | per form, newest first, stopping at the cursor | `submitted_at` | `conversion_id` |
 
-Column types come from HubSpot's property definitions (every value arrives as a string).
+Column types come from HubSpot's property definitions (every value arrives as a string). Each
+table's name, key, cursor and disposition come from `connectors.hubspot.VENDOR`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.hubspot import HubSpotClient
+from connectors.hubspot import VENDOR, HubSpotClient
 from pipelines.arrow_pages import TIMESTAMP
-from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.context import LoadContext, SystemEndpoint, timestamp_cursor
 
 CRM_OBJECTS = ("contacts", "companies", "deals")
 ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
@@ -104,16 +105,14 @@ def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
             )
         )
 
-    @dlt.resource(name="email_events", primary_key="id", write_disposition="merge")
-    def email_events(
-        created=dlt.sources.incremental(  # noqa: B008
-            "created", initial_value=None, lag=ctx.cursor_overlap_seconds
-        ),
-    ) -> Iterator[pa.Table]:
+    events_table = VENDOR.table("email_events")
+
+    @ctx.resource(events_table)
+    def email_events(created=timestamp_cursor(ctx, events_table)) -> Iterator[pa.Table]:
         # the cursor already steps back by the overlap window (dlt's `lag`)
         start = created.last_value or datetime.fromtimestamp(0, ctx.now.tzinfo)
         converter = ctx.converter(
-            "email_events",
+            events_table,
             {
                 "id": pa.string(),
                 "type": pa.string(),
@@ -122,22 +121,21 @@ def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 "email_campaign_id": pa.int64(),
                 "url": pa.string(),
             },
-            ["id"],
         )
         pages = (
             [_email_event_row(e) for e in page] for page in client.email_events(start, ctx.now)
         )
-        yield from ctx.stream("email_events", converter, pages)
+        yield from ctx.stream(converter, pages)
 
-    @dlt.resource(name="form_submissions", primary_key="conversion_id", write_disposition="merge")
+    submissions_table = VENDOR.table("form_submissions")
+
+    @ctx.resource(submissions_table)
     def form_submissions(
-        submitted_at=dlt.sources.incremental(  # noqa: B008
-            "submitted_at", initial_value=None, lag=ctx.cursor_overlap_seconds
-        ),
+        submitted_at=timestamp_cursor(ctx, submissions_table),
     ) -> Iterator[pa.Table]:
         since = submitted_at.last_value
         converter = ctx.converter(
-            "form_submissions",
+            submissions_table,
             {
                 "conversion_id": pa.string(),
                 "form_guid": pa.string(),
@@ -145,9 +143,8 @@ def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 "page_url": pa.string(),
                 "values_json": pa.string(),
             },
-            ["conversion_id"],
         )
-        with ctx.reading("form_submissions"):
+        with ctx.reading(submissions_table.name):
             forms = list(client.forms())
         for form in forms:
             guid = form["guid"]
@@ -155,7 +152,7 @@ def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
                 [flatten_submission(guid, r) for r in page]
                 for page in client.form_submissions(guid, since=since)
             )
-            yield from ctx.stream("form_submissions", converter, pages)
+            yield from ctx.stream(converter, pages)
 
     return [*resources, email_events, form_submissions]
 
@@ -174,29 +171,22 @@ def _crm_resource(
     ctx: LoadContext,
     object_type: str,
 ) -> Any:
-    @dlt.resource(name=object_type, primary_key="id", write_disposition="merge")
-    def crm_objects(
-        changed_at=dlt.sources.incremental(  # noqa: B008
-            "changed_at", initial_value=None, lag=ctx.cursor_overlap_seconds
-        ),
-    ) -> Iterator[pa.Table]:
-        with ctx.reading(object_type):
+    table = VENDOR.table(object_type)
+
+    @ctx.resource(table)
+    def crm_objects(changed_at=timestamp_cursor(ctx, table)) -> Iterator[pa.Table]:
+        with ctx.reading(table.name):
             definitions = client.properties(object_type)
         names = [d["name"] for d in definitions]
-        converter = ctx.converter(
-            object_type, {**BOOKKEEPING, **property_columns(definitions)}, ["id"]
-        )
+        converter = ctx.converter(table, {**BOOKKEEPING, **property_columns(definitions)})
         since = changed_at.last_value
         if since is None:
             live = client.list_objects(object_type, names)
         else:
             live = client.search_modified_since(object_type, names, since)
-        yield from ctx.stream(
-            object_type, converter, ([flatten_object(r) for r in p] for p in live)
-        )
+        yield from ctx.stream(converter, ([flatten_object(r) for r in p] for p in live))
         archived = client.list_objects(object_type, names, archived=True)
         yield from ctx.stream(
-            object_type,
             converter,
             ([flatten_object(r) for r in p] for p in archived),
             deleted=lambda t: t.num_rows,
@@ -208,26 +198,15 @@ def _crm_resource(
 def _association_resource(
     client: HubSpotClient, ctx: LoadContext, parent: Any, from_type: str, to_type: str
 ) -> Any:
-    name = f"{from_type[:-1]}_{to_type}"
+    table = VENDOR.table(f"{from_type[:-1]}_{to_type}")
 
-    @dlt.transformer(
-        data_from=parent,
-        name=name,
-        primary_key=("from_id", "to_id"),
-        write_disposition="merge",
-    )
+    @ctx.transformer(table, data_from=parent)
     def associations(objects: pa.Table | list[dict]) -> Iterator[pa.Table]:
         ids = _live_ids(objects)
         converter = ctx.converter(
-            name,
-            {"from_id": pa.int64(), "to_id": pa.int64(), "association_type_id": pa.int64()},
-            ["from_id", "to_id"],
+            table, {"from_id": pa.int64(), "to_id": pa.int64(), "association_type_id": pa.int64()}
         )
-        yield from ctx.stream(
-            name,
-            converter,
-            client.associations(from_type, to_type, ids),
-        )
+        yield from ctx.stream(converter, client.associations(from_type, to_type, ids))
 
     return associations
 

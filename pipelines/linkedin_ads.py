@@ -3,7 +3,8 @@ daily campaign analytics.
 
 `adAnalytics` has no pagination, so the client splits the date range into windows small enough
 for one response. Daily rows merge on (account_id, campaign_urn, date) and re-read the last
-`ad_lag_days` on every load.
+`ad_lag_days` on every load; metadata is replaced. Keys, cursors and dispositions are
+`connectors.linkedin_ads.VENDOR`'s.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from connectors.linkedin_ads import LinkedInAdsClient
+from connectors.linkedin_ads import VENDOR, LinkedInAdsClient
 from pipelines.ad_metrics import daily_cursor, snake_keys, window
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -68,35 +69,33 @@ def _with_account(account: str, page: list[Any]) -> list[Any]:
 def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(LinkedInAdsClient, endpoint)
 
-    @dlt.resource(name="campaign_groups", primary_key="id", write_disposition="replace")
+    groups_table = VENDOR.table("campaign_groups")
+    campaigns_table = VENDOR.table("campaigns")
+    daily_table = VENDOR.table("campaign_daily")
+
+    @ctx.resource(groups_table)
     def campaign_groups() -> Iterator[pa.Table]:
-        converter = ctx.converter("campaign_groups", GROUP_COLUMNS, ["id"])
+        converter = ctx.converter(groups_table, GROUP_COLUMNS)
         for account in client.account_ids:
             pages = (_with_account(account, p) for p in client.campaign_groups(account))
-            yield from ctx.stream("campaign_groups", converter, pages)
+            yield from ctx.stream(converter, pages)
 
-    @dlt.resource(name="campaigns", primary_key="id", write_disposition="replace")
+    @ctx.resource(campaigns_table)
     def campaigns() -> Iterator[pa.Table]:
-        converter = ctx.converter("campaigns", CAMPAIGN_COLUMNS, ["id"])
+        converter = ctx.converter(campaigns_table, CAMPAIGN_COLUMNS)
         for account in client.account_ids:
             pages = (_with_account(account, p) for p in client.campaigns(account))
-            yield from ctx.stream("campaigns", converter, pages)
+            yield from ctx.stream(converter, pages)
 
-    @dlt.resource(
-        name="campaign_daily",
-        primary_key=("account_id", "campaign_urn", "date"),
-        write_disposition="merge",
-    )
-    def campaign_daily(day=daily_cursor(ctx)) -> Iterator[pa.Table]:  # noqa: B008
+    @ctx.resource(daily_table)
+    def campaign_daily(day=daily_cursor(ctx, daily_table)) -> Iterator[pa.Table]:
         start, end = window(ctx, day.last_value)
-        converter = ctx.converter(
-            "campaign_daily", DAILY_COLUMNS, ["account_id", "campaign_urn", "date"]
-        )
+        converter = ctx.converter(daily_table, DAILY_COLUMNS)
         for account in client.account_ids:
             pages = (
                 [analytics_row(account, e) for e in page]
                 for page in client.ad_analytics(account, start, end, ANALYTICS_FIELDS)
             )
-            yield from ctx.stream("campaign_daily", converter, pages)
+            yield from ctx.stream(converter, pages)
 
     return [campaign_groups, campaigns, campaign_daily]

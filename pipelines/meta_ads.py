@@ -2,7 +2,8 @@
 
 Insights are read per ad account at `level=adset` with `time_increment=1`, following cursor
 paging; they merge on (account_id, adset_id, date) and re-read the last `ad_lag_days` on every
-load. Spend stays in the account currency with cents; `leads` comes from the `actions` list.
+load; campaigns are replaced (keys, cursors and dispositions are `connectors.meta_ads.VENDOR`'s).
+Spend stays in the account currency with cents; `leads` comes from the `actions` list.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from connectors.meta_ads import MetaAdsClient
+from connectors.meta_ads import VENDOR, MetaAdsClient
 from pipelines.ad_metrics import daily_cursor, window
 from pipelines.context import LoadContext, SystemEndpoint
 
@@ -72,29 +73,28 @@ def insight_row(record: Any) -> Any:
 def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(MetaAdsClient, endpoint)
 
-    @dlt.resource(name="campaigns", primary_key="id", write_disposition="replace")
+    campaigns_table = VENDOR.table("campaigns")
+    daily_table = VENDOR.table("adset_daily")
+
+    @ctx.resource(campaigns_table)
     def campaigns() -> Iterator[pa.Table]:
-        converter = ctx.converter("campaigns", CAMPAIGN_COLUMNS, ["id"])
+        converter = ctx.converter(campaigns_table, CAMPAIGN_COLUMNS)
         for account in client.account_ids:
             pages = (
                 [{**r, "account_id": account} if isinstance(r, Mapping) else r for r in page]
                 for page in client.campaigns(account, CAMPAIGN_FIELDS)
             )
-            yield from ctx.stream("campaigns", converter, pages)
+            yield from ctx.stream(converter, pages)
 
-    @dlt.resource(
-        name="adset_daily",
-        primary_key=("account_id", "adset_id", "date"),
-        write_disposition="merge",
-    )
-    def adset_daily(day=daily_cursor(ctx)) -> Iterator[pa.Table]:  # noqa: B008
+    @ctx.resource(daily_table)
+    def adset_daily(day=daily_cursor(ctx, daily_table)) -> Iterator[pa.Table]:
         start, end = window(ctx, day.last_value)
-        converter = ctx.converter("adset_daily", DAILY_COLUMNS, ["account_id", "adset_id", "date"])
+        converter = ctx.converter(daily_table, DAILY_COLUMNS)
         for account in client.account_ids:
             pages = (
                 [insight_row(r) for r in page]
                 for page in client.insights(account, "adset", start, end, INSIGHT_FIELDS)
             )
-            yield from ctx.stream("adset_daily", converter, pages)
+            yield from ctx.stream(converter, pages)
 
     return [campaigns, adset_daily]

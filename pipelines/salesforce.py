@@ -1,6 +1,7 @@
 """Salesforce → `raw_salesforce`: one resource per sObject, read with SOQL `queryAll`.
 
-Each resource selects every non-compound field that `describe` reports (custom `__c` fields
+The sObjects and their tables are `connectors.salesforce.VENDOR.tables` (`vendor_object` → table
+name, key `Id`, cursor `SystemModstamp`). Each resource selects every non-compound field that `describe` reports (custom `__c` fields
 included, so new fields show up as new columns), filters on `SystemModstamp` from the last cursor
 (minus an overlap window) and merges on `Id`. `queryAll` returns deleted rows too: they arrive
 with `IsDeleted = true`, so deletes are marked, not lost. Column names are normalised by dlt
@@ -17,20 +18,11 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.salesforce import SalesforceClient
+from connectors.salesforce import VENDOR, SalesforceClient
+from connectors.vendor import Table
 from pipelines.arrow_pages import TIMESTAMP
-from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.context import LoadContext, SystemEndpoint, followed_cursor, timestamp_cursor
 
-# sObject -> table name in raw_salesforce
-SOBJECTS: dict[str, str] = {
-    "Lead": "leads",
-    "Contact": "contacts",
-    "Account": "accounts",
-    "Opportunity": "opportunities",
-    "OpportunityContactRole": "opportunity_contact_roles",
-    "Campaign": "campaigns",
-    "CampaignMember": "campaign_members",
-}
 FIELD_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
     "int": pa.int64(),
@@ -41,7 +33,6 @@ FIELD_TYPES: dict[str, pa.DataType] = {
     "datetime": TIMESTAMP,
 }
 COMPOUND_TYPES = {"address", "location"}
-CURSOR = "SystemModstamp"
 
 
 def field_columns(describe: Mapping[str, Any]) -> dict[str, pa.DataType]:
@@ -54,12 +45,13 @@ def field_columns(describe: Mapping[str, Any]) -> dict[str, pa.DataType]:
     }
 
 
-def soql(sobject: str, fields: list[str], since: datetime | None) -> str:
+def soql(sobject: str, cursor: str, fields: list[str], since: datetime | None) -> str:
+    """`fields` of `sobject` from `since` on `cursor` (every row when None), oldest first."""
     where = ""
     if since is not None:
         literal = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        where = f" WHERE {CURSOR} >= {literal}"
-    return f"SELECT {', '.join(fields)} FROM {sobject}{where} ORDER BY {CURSOR}"
+        where = f" WHERE {cursor} >= {literal}"
+    return f"SELECT {', '.join(fields)} FROM {sobject}{where} ORDER BY {cursor}"
 
 
 def _without_attributes(page: list[Any]) -> list[Any]:
@@ -79,25 +71,20 @@ def _deleted(table: pa.Table) -> int:
 def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
     client = ctx.client(SalesforceClient, endpoint)
 
-    def sobject_resource(sobject: str, table: str) -> Any:
-        @dlt.resource(name=table, primary_key="Id", write_disposition="merge")
-        def records(
-            modstamp=dlt.sources.incremental(  # noqa: B008
-                CURSOR, initial_value=None, lag=ctx.cursor_overlap_seconds
-            ),
-        ) -> Iterator[pa.Table]:
-            with ctx.reading(table):
+    def sobject_resource(table: Table) -> Any:
+        sobject, cursor = table.vendor_object or table.name, followed_cursor(table)
+
+        @ctx.resource(table)
+        def records(modstamp=timestamp_cursor(ctx, table)) -> Iterator[pa.Table]:
+            with ctx.reading(table.name):
                 columns = field_columns(client.describe(sobject))
-            converter = ctx.converter(table, columns, ["Id"])
+            converter = ctx.converter(table, columns)
             # last_value already steps back by the overlap window (dlt's `lag`)
-            pages = client.query_all(soql(sobject, list(columns), modstamp.last_value))
+            pages = client.query_all(soql(sobject, cursor, list(columns), modstamp.last_value))
             yield from ctx.stream(
-                table,
-                converter,
-                (_without_attributes(p) for p in pages),
-                deleted=_deleted,
+                converter, (_without_attributes(p) for p in pages), deleted=_deleted
             )
 
         return records
 
-    return [sobject_resource(sobject, table) for sobject, table in SOBJECTS.items()]
+    return [sobject_resource(table) for table in VENDOR.tables]

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from connectors.hubspot import HubSpotClient
+from connectors.hubspot import VENDOR, HubSpotClient
 from pipelines.context import LoadContext
 
 pytestmark = pytest.mark.slow
@@ -39,22 +39,19 @@ def test_a_transformer_reading_between_parent_pages_is_charged_its_own_requests(
 ) -> None:
     ctx = LoadContext("hubspot", datetime(2030, 1, 1, tzinfo=UTC))
     sent_before = hubspot.request_counter()[0]
-    contacts = ctx.converter("contacts", {"id": pa.int64()}, ["id"])
+    contacts = ctx.converter(VENDOR.table("contacts"), {"id": pa.int64()})
     links = ctx.converter(
-        "contact_companies",
+        VENDOR.table("contact_companies"),
         {"from_id": pa.int64(), "to_id": pa.int64(), "association_type_id": pa.int64()},
-        ["from_id", "to_id"],
     )
     with ctx.reading("contacts"):  # a setup request, as a resource makes before its pages
         hubspot.properties("contacts")
     pages = (_ids(page) for page in hubspot.list_objects("contacts", ["email"]))
     # batch_rows=1: every contacts page is handed on at once and, like dlt does with a
     # transformer, its associations are read before the next contacts page is asked for
-    for batch in ctx.stream("contacts", contacts, pages, batch_rows=1):
+    for batch in ctx.stream(contacts, pages, batch_rows=1):
         ids = [str(i) for i in batch["id"].to_pylist()]
-        for _ in ctx.stream(
-            "contact_companies", links, hubspot.associations("contacts", "companies", ids)
-        ):
+        for _ in ctx.stream(links, hubspot.associations("contacts", "companies", ids)):
             pass
 
     contact_stats, link_stats = ctx.stats["contacts"], ctx.stats["contact_companies"]
