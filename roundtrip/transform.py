@@ -3,6 +3,7 @@ the read-only copy — only when the build succeeded."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,9 +28,22 @@ class TransformResult:
     failures: list[str]
 
 
-def dbt_vars(settings: Settings) -> dict[str, bool]:
-    """`<system>_enabled` for every system, from the settings."""
-    return {f"{s.name}_enabled": s.enabled for s in settings.systems.values()}
+def dbt_vars(settings: Settings) -> dict[str, bool | int]:
+    """`<system>_enabled` for every system, from the settings, and the hours its dbt source
+    freshness warns / errors after: the monitor's `allowed` age (monitor.checks.freshness.ALLOWED,
+    the one place they are set), and that plus the freshness check's default `critical: 1d`."""
+    from monitor.checks.freshness import ALLOWED, KIND
+    from monitor.checks.units import HOURS
+
+    critical_hours = HOURS.parse(KIND.critical)
+    values: dict[str, bool | int] = {}
+    for s in settings.systems.values():
+        allowed_hours = HOURS.parse(ALLOWED[s.name])
+        values[f"{s.name}_enabled"] = s.enabled
+        # dbt's freshness count is a whole number
+        values[f"{s.name}_freshness_warn_hours"] = math.ceil(allowed_hours)
+        values[f"{s.name}_freshness_error_hours"] = math.ceil(allowed_hours + critical_hours)
+    return values
 
 
 def dbt_environment(paths: WarehousePaths, target: str = BUILD_TARGET) -> dict[str, str]:
