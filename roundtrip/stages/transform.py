@@ -3,6 +3,7 @@ the read-only copy — only when the build succeeded."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,20 +29,20 @@ class TransformResult:
     failures: list[str]
 
 
-# dbt warns once a source is older than its vendor allows and errors a day later (the monitor's
-# default freshness check: `critical: 1d` on top of what the vendor allows)
-FRESHNESS_ERROR_MARGIN_HOURS = 24
+def dbt_vars(settings: Settings) -> dict[str, bool | int]:
+    """Per system: `<system>_enabled` from the settings, and the hours after which its dbt source
+    freshness warns (what its vendor descriptor allows) and errors (that plus the freshness
+    check's default `critical`, as `roundtrip health` judges it). dbt wants whole hours."""
+    from monitor.checks.freshness import KIND
+    from monitor.checks.units import HOURS
 
-
-def dbt_vars(settings: Settings) -> dict[str, bool | float]:
-    """Per system, from the settings and its vendor descriptor: `<system>_enabled`, and the
-    source freshness limits `<system>_freshness_warn_hours` / `_error_hours`."""
-    values: dict[str, bool | float] = {}
+    critical_hours = HOURS.parse(KIND.critical)
+    values: dict[str, bool | int] = {}
     for system in settings.systems.values():
         allowed = vendor(system.name).freshness_hours
         values[f"{system.name}_enabled"] = system.enabled
-        values[f"{system.name}_freshness_warn_hours"] = allowed
-        values[f"{system.name}_freshness_error_hours"] = allowed + FRESHNESS_ERROR_MARGIN_HOURS
+        values[f"{system.name}_freshness_warn_hours"] = math.ceil(allowed)
+        values[f"{system.name}_freshness_error_hours"] = math.ceil(allowed + critical_hours)
     return values
 
 

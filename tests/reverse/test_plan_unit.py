@@ -18,11 +18,12 @@ from typing import Any
 import orjson
 import pytest
 
-from reverse.destinations import CLEAR, INSERT, UPDATE, Change, Outcome
+from connectors.hubspot import VENDOR as HUBSPOT
 from reverse.engine import run_sync
 from reverse.plan import Planner
 from reverse.specs import Destination, Mapping, SpecError, load_specs
 from reverse.state import DEAD, GONE, RETRYING, retire_rejects
+from reverse.writers import CLEAR, INSERT, UPDATE, Change, WriteResult
 from tests.reverse.unit_support import (
     Warehouse,
     accept,
@@ -370,17 +371,16 @@ def test_a_rejected_clear_is_retried(wh: Warehouse, state: sqlite3.Connection) -
 class RefusingWriter:
     """A destination that accepts every insert and update and refuses every clear."""
 
-    vendor = "Fake"
-    max_batch = 100
+    vendor = HUBSPOT  # the spec's destination: batches of at most its 100
 
     def requests(self) -> tuple[int, int]:
         return (0, 0)
 
-    def write(self, spec: Any, changes: list[Change]) -> list[Outcome]:
+    def write(self, spec: Any, changes: list[Change]) -> list[WriteResult]:
         return [
-            Outcome(c.key, False, reason="locked")
+            WriteResult(c.key, False, reason="locked")
             if c.action == CLEAR
-            else Outcome(c.key, True, record_id=c.key)
+            else WriteResult(c.key, True, record_id=c.key)
             for c in changes
         ]
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import duckdb
 
-from reverse.destinations import Change
 from reverse.plan import PlanCounts, Planner
 from reverse.specs import Destination, Mapping, SyncSpec
 from reverse.state import SCHEMA, Accepted, Rejected, record_outcomes
+from reverse.writers import Change
 from warehouse.state_store import connect_state
 
 MODEL = "marts.scores"

@@ -3,6 +3,7 @@ later conversions) and the shape of marts.lead_scores."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from roundtrip.stages.transform import DBT_PROJECT, dbt_environment
+from roundtrip.settings import load_settings
+from roundtrip.stages.transform import DBT_PROJECT, dbt_environment, dbt_vars
 from tests.conftest import Project
 from warehouse.location import WarehousePaths
 
@@ -50,6 +52,10 @@ def rescore_as_of(project: Project, scoring_date: date, root: Path) -> Path:
     paths = WarehousePaths(root).ensure()
     shutil.copy2(project.warehouse / "roundtrip.duckdb", paths.working)
     selection = "int_scoring_dates_resolved int_lead_score_factors_computed lead_scores"
+    # the project's vars (the sources' freshness thresholds have no default) plus the date
+    dbt_vars_json = json.dumps(
+        {**dbt_vars(load_settings(project.root)), "scoring_date": scoring_date.isoformat()}
+    )
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),
@@ -57,7 +63,7 @@ def rescore_as_of(project: Project, scoring_date: date, root: Path) -> Path:
             "--select",
             selection,
             "--vars",
-            f'{{"scoring_date": "{scoring_date.isoformat()}"}}',
+            dbt_vars_json,
             "--project-dir",
             str(DBT_PROJECT),
             "--profiles-dir",

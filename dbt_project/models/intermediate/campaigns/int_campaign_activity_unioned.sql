@@ -20,7 +20,7 @@ with sessions as (
 
 qualified_customers as (
     select distinct identity_map.customer_id
-    from {{ ref('customer_identity_map') }} as identity_map
+    from {{ ref('int_customer_identities_resolved') }} as identity_map
     inner join {{ ref('stg_hubspot__contacts') }} as contacts
         on identity_map.source_record_id = cast(contacts.contact_id as varchar)
     where identity_map.source_system = 'hubspot'
@@ -36,7 +36,7 @@ submissions as (
         submissions.utm_medium,
         qualified_customers.customer_id is not null as is_qualified
     from {{ ref('stg_hubspot__form_submissions') }} as submissions
-    left join {{ ref('customer_identity_map') }} as identity_map
+    left join {{ ref('int_customer_identities_resolved') }} as identity_map
         on identity_map.source_system = 'hubspot'
         and identity_map.source_object = 'form_submissions'
         and identity_map.source_record_id = submissions.conversion_id

@@ -1,7 +1,7 @@
 {#-
     Closed-won opportunities (not deleted) with the customer who converted: the opportunity's primary
-    contact role → Salesforce contact → customer_identity_map. customer_id is null when the opportunity
-    has no primary contact or the contact resolved to no customer.
+    contact role → Salesforce contact → int_customer_identities_resolved. customer_id is null when the
+    opportunity has no primary contact or the contact resolved to no customer.
 -#}
 with won as (
     select opportunity_id, close_date, cast(amount as decimal(18, 2)) as amount
@@ -18,7 +18,7 @@ primary_contacts as (
 
 contact_customers as (
     select source_record_id as contact_id, customer_id
-    from {{ ref('customer_identity_map') }}
+    from {{ ref('int_customer_identities_resolved') }}
     where source_system = 'salesforce' and source_object = 'Contact'
 )
 

@@ -6,7 +6,7 @@
 -#}
 with identity_map as (
     select customer_id, source_system, source_object, source_record_id
-    from {{ ref('customer_identity_map') }}
+    from {{ ref('int_customer_identities_resolved') }}
 ),
 
 form_touches as (

@@ -2,7 +2,7 @@
     attendance, and opportunities opened with the customer as primary contact. E-mail events reach a customer through the recipient's match key, only when that
     key belongs to exactly one customer (a shared info@ address credits nobody). -#}
 with identity_map as (
-    select customer_id, source_object, source_record_id from {{ ref('customer_identity_map') }}
+    select customer_id, source_object, source_record_id from {{ ref('int_customer_identities_resolved') }}
 ),
 
 records as (

@@ -7,7 +7,7 @@
     customer is the primary contact of (created / first closed-won close date). Pipeline = open amount.
 -#}
 with identity_map as (
-    select * from {{ ref('customer_identity_map') }}
+    select * from {{ ref('int_customer_identities_resolved') }}
 ),
 
 records as (

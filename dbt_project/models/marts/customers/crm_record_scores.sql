@@ -3,7 +3,7 @@
     reverse/syncs.yml, keyed on the CRM's own id so no sync spends calls on matching. -#}
 with records as (
     select customer_id, source_system, source_object, source_record_id
-    from {{ ref('customer_identity_map') }}
+    from {{ ref('int_customer_identities_resolved') }}
     where source_object in ('contacts', 'Lead', 'Contact')
 ),
 
