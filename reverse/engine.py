@@ -23,6 +23,7 @@ from reverse.plan import PlanCounts, Planner
 from reverse.reconcile import Reconciliation, reconcile
 from reverse.specs import SyncSpec
 from reverse.state import (
+    CLEAR_HASH,
     Accepted,
     Rejected,
     record_outcomes,
@@ -105,7 +106,7 @@ def _record(
     ]
     refused = [o for o in outcomes if not o.accepted]
     rejected = [
-        Rejected(o.key, by_key[o.key].fields_hash or "clear", by_key[o.key].payload, o.reason)
+        Rejected(o.key, by_key[o.key].fields_hash or CLEAR_HASH, by_key[o.key].payload, o.reason)
         for o in refused
     ]
     dead = record_outcomes(state, spec.name, run_id, spec.max_attempts, accepted, rejected)
@@ -133,14 +134,18 @@ def run_sync(
     report.run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
     start_run(state, report.run_id, spec.name, full)
     duplicates = planner.duplicate_keys()
-    if duplicates:
-        record_outcomes(state, spec.name, report.run_id, spec.max_attempts, [], [
-            Rejected(key, "duplicate", "{}", f"key appears {n} times in {spec.model}: not sent")
-            for key, n in duplicates
-        ])  # fmt: skip
-        log.warning(
-            "%s: %d key(s) appear more than once in %s", spec.name, len(duplicates), spec.model
-        )
+    non_finite = planner.non_finite_keys()
+    unsendable = [
+        *(Rejected(key, "duplicate", "{}", f"key appears {n} times in {spec.model}: not sent")
+          for key, n in duplicates),
+        *(Rejected(key, "non_finite", "{}", f"{fields} is NaN or Infinity in {spec.model}: not sent")
+          for key, fields in non_finite),
+    ]  # fmt: skip
+    if unsendable:
+        record_outcomes(state, spec.name, report.run_id, spec.max_attempts, [], unsendable)
+    for found, what in ((duplicates, "appear more than once"), (non_finite, "hold NaN/Infinity")):
+        if found:
+            log.warning("%s: %d key(s) %s in %s", spec.name, len(found), what, spec.model)
     retire_rejects(state, spec.name, planner.left_model())
     base_requests, base_retries = writer.requests()
     max_batch = writer.vendor.writes_to(spec.destination.object).max_batch

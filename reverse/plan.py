@@ -19,7 +19,7 @@ import duckdb
 import orjson
 
 from reverse.specs import SyncSpec, check_against_model, model_relation
-from reverse.state import DEAD, GONE, known_hashes
+from reverse.state import CLEAR_HASH, DEAD, GONE, known_hashes
 from reverse.writers import CLEAR, INSERT, UPDATE, Change
 
 WAREHOUSE = "wh"  # the published warehouse, attached read-only
@@ -46,11 +46,23 @@ class PlanCounts:
         return self.inserts + self.updates + self.clears
 
 
+def _non_finite(column: str, name: str) -> str:
+    """SQL naming `name` when the row's `column` is a NaN or infinite float, else NULL."""
+    quoted = quote_identifier(column)
+    return (
+        f"CASE WHEN typeof({quoted}) IN ('DOUBLE', 'FLOAT') "
+        f"AND NOT isfinite(TRY_CAST({quoted} AS DOUBLE)) THEN '{name}' END"
+    )
+
+
 class Planner:
     """Open on the published warehouse; `counts()` then `changes()` for one spec."""
 
     def __init__(self, published: Path) -> None:
         self.con = duckdb.connect()
+        # timestamps with a time zone render in UTC, whatever TZ the process runs in (a hash
+        # must not change between the scheduler and a shell)
+        self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(f"ATTACH '{published}' AS {WAREHOUSE} (READ_ONLY)")
 
     def close(self) -> None:
@@ -75,13 +87,20 @@ class Planner:
             f"{quote_identifier(m.field)} := {quote_identifier(m.column)}" for m in spec.mappings
         )
         all_null = " AND ".join(f"{quote_identifier(m.column)} IS NULL" for m in spec.mappings)
-        where = " AND ".join(f"{quote_identifier(c)} = ?" for c in spec.filter) or "TRUE"
+        # NaN / Infinity have no JSON form and no vendor accepts them: such a row is not sent
+        non_finite = ", ".join(_non_finite(m.column, m.field) for m in spec.mappings)
+        # a null filter value selects the rows where the column is null
+        where = (
+            " AND ".join(f"{quote_identifier(c)} IS NOT DISTINCT FROM ?" for c in spec.filter)
+            or "TRUE"
+        )
         self.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE model AS
             SELECT
                 CAST({quote_identifier(spec.key)} AS VARCHAR) AS key,
-                to_json(struct_pack({values})) AS payload,
+                nullif(concat_ws(', ', {non_finite}), '') AS non_finite,
+                CASE WHEN non_finite IS NULL THEN to_json(struct_pack({values})) END AS payload,
                 ({all_null}) AS all_null,
                 count(*) OVER (PARTITION BY {quote_identifier(spec.key)}) AS copies
             FROM {WAREHOUSE}.{quote_identifier(schema)}.{quote_identifier(table)}
@@ -98,7 +117,7 @@ class Planner:
             WITH valid AS (
                 SELECT key, payload, md5(payload) AS fields_hash
                 FROM model
-                WHERE key IS NOT NULL AND copies = 1 AND NOT {skip_null}
+                WHERE key IS NOT NULL AND copies = 1 AND non_finite IS NULL AND NOT {skip_null}
             )
             SELECT
                 valid.key,
@@ -118,6 +137,9 @@ class Planner:
             FROM known
             WHERE ? AND known.fields_hash IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM model WHERE model.key = known.key)
+              AND NOT coalesce(
+                  known.reject_status = '{DEAD}' AND known.reject_hash = '{CLEAR_HASH}', FALSE
+              )
             """,
             [full, spec.mode == "mirror"],
         )
@@ -128,8 +150,9 @@ class Planner:
             setattr(counts, f"{action}s", n)
             counts.retried += retried
         counts.skipped_null, counts.invalid = self.con.execute(
-            f"SELECT count(*) FILTER (WHERE key IS NOT NULL AND copies = 1 AND {skip_null}), "
-            "count(*) FILTER (WHERE key IS NULL OR copies > 1) FROM model"
+            "SELECT count(*) FILTER (WHERE key IS NOT NULL AND copies = 1 AND non_finite IS NULL "
+            f"AND {skip_null}), count(*) FILTER (WHERE key IS NULL OR copies > 1 "
+            "OR non_finite IS NOT NULL) FROM model"
         ).fetchall()[0]
         for action in (INSERT, UPDATE, CLEAR):
             rows = self.con.execute(
@@ -144,6 +167,13 @@ class Planner:
         return self.con.execute(
             "SELECT key, any_value(copies) FROM model WHERE copies > 1 AND key IS NOT NULL "
             "GROUP BY key ORDER BY key"
+        ).fetchall()
+
+    def non_finite_keys(self) -> list[tuple[str, str]]:
+        """(key, fields) of the rows holding NaN or Infinity in a mapped field (never sent)."""
+        return self.con.execute(
+            "SELECT key, non_finite FROM model WHERE non_finite IS NOT NULL AND key IS NOT NULL "
+            "AND copies = 1 ORDER BY key"
         ).fetchall()
 
     def left_model(self) -> list[str]:

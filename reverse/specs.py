@@ -117,8 +117,11 @@ def _parse_one(raw: Any, where: str, defaults: dict[str, Any]) -> SyncSpec:
     if not croniter.is_valid(schedule):
         raise SpecError(f"{where}: `schedule` {schedule!r} is not a valid cron expression")
     batch_size, max_attempts = raw.get("batch_size"), raw.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
-    for key, value in (("batch_size", batch_size), ("max_attempts", max_attempts)):
-        if value is not None and (
+    for key, value, optional in (
+        ("batch_size", batch_size, True),
+        ("max_attempts", max_attempts, False),
+    ):
+        if not (value is None and optional) and (
             not isinstance(value, int) or isinstance(value, bool) or value < 1
         ):
             raise SpecError(f"{where}: `{key}` must be a positive integer, got {value!r}")
@@ -149,7 +152,11 @@ def load_specs(path: Path = DEFAULT_SPECS) -> list[SyncSpec]:
         raise SpecError(f"cannot read sync specs {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise SpecError(f"{path}: expected a mapping with `syncs:` (and optional `defaults:`)")
     defaults = document.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise SpecError(f"{path}: `defaults` must be a mapping of setting: value")
     syncs = document.get("syncs")
     if not isinstance(syncs, list):
         raise SpecError(f"{path}: expected a `syncs:` list")

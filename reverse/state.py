@@ -92,6 +92,8 @@ create table if not exists sync_mismatches (
 """
 
 RETRYING, DEAD, GONE = "retrying", "dead", "gone"
+# the hash a rejected clear is kept under (a clear has no fields hash)
+CLEAR_HASH = "clear"
 
 
 def utcnow() -> str:

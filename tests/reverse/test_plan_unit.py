@@ -256,12 +256,6 @@ def test_the_filter_selects_rows_by_typed_values(wh: Warehouse, state: sqlite3.C
     assert actions(plan(wh, state, spec).changes) == {"1": UPDATE}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a null filter value (`filter: {deleted_at: null}`) is accepted by the spec parser "
-    "but compiles to `deleted_at = NULL`, which matches no row: the sync silently selects "
-    "nothing, and a mirror sync clears every record it had written",
-)
 def test_a_null_filter_value_is_refused_or_selects_null_rows(
     wh: Warehouse, state: sqlite3.Connection, tmp_path: Path
 ) -> None:
@@ -385,12 +379,6 @@ class RefusingWriter:
         ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: plan.py's clear branch ignores DEAD rejects (only rows still in the model skip "
-    "a dead reject of the same hash), so a clear the destination refused max_attempts times is "
-    "planned, sent and refused again on every later run",
-)
 def test_a_dead_clear_is_not_sent_again(wh: Warehouse, state: sqlite3.Connection) -> None:
     spec = make_spec(mode="mirror", max_attempts=2)
     writer: Any = RefusingWriter()
@@ -615,12 +603,6 @@ def time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]
     time.tzset()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a TIMESTAMPTZ is rendered in the planner process's time zone (DuckDB's TimeZone "
-    "defaults to TZ), so its payload and hash change with the TZ of whoever runs the sync "
-    "(scheduler vs. a shell): every such record is planned and sent again",
-)
 def test_a_timestamptz_hash_does_not_depend_on_the_process_time_zone(
     wh: Warehouse, state: sqlite3.Connection, time_zone: Callable[[str], None]
 ) -> None:
@@ -632,12 +614,6 @@ def test_a_timestamptz_hash_does_not_depend_on_the_process_time_zone(
     assert plan(wh, state, spec).changes == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=orjson.JSONDecodeError,
-    reason="bug: DuckDB writes a NaN DOUBLE (e.g. 0.0/0.0 in a model) as bare NaN in to_json, "
-    "which orjson refuses: Planner.prepare raises JSONDecodeError and the whole sync stops",
-)
 def test_a_nan_score_does_not_stop_the_plan(wh: Warehouse, state: sqlite3.Connection) -> None:
     wh.set_model_sql(
         "SELECT * FROM (VALUES ('1', 0.0 / 0.0, 'A'), ('2', 20.0, 'B')) t(id, score, tier)"
@@ -647,6 +623,18 @@ def test_a_nan_score_does_not_stop_the_plan(wh: Warehouse, state: sqlite3.Connec
     assert not any(
         isinstance(v, float) and math.isnan(v) for c in changes for v in c.values.values()
     )
+
+
+def test_a_non_finite_score_is_counted_invalid_and_named(
+    wh: Warehouse, state: sqlite3.Connection
+) -> None:
+    wh.set_model_sql(
+        "SELECT * FROM (VALUES ('1', 'infinity'::DOUBLE, 'A'), ('2', 20.0, 'B')) t(id, score, tier)"
+    )
+    with Planner(wh.path) as planner:
+        counts = planner.prepare(make_spec(), state, full=False)
+        assert (counts.updates, counts.invalid) == (1, 1)
+        assert planner.non_finite_keys() == [("1", "lead_score")]
 
 
 # --------------------------------------------------------------------------- batches and checks

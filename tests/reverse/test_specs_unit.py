@@ -316,13 +316,6 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert str(exc.value) == f"cannot read sync specs {path}: No such file or directory"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: `max_attempts:` left empty (YAML null) passes the check (None is let through "
-    "for batch_size, where it means the destination's maximum) and the spec gets "
-    "max_attempts=None; reverse.state.record_outcomes then raises TypeError (int >= None) on "
-    "the sync's first reject",
-)
 @pytest.mark.parametrize("where", ["sync", "defaults"])
 def test_an_empty_max_attempts_is_refused_or_defaulted(tmp_path: Path, where: str) -> None:
     setting = {"max_attempts": None}
@@ -334,12 +327,6 @@ def test_an_empty_max_attempts_is_refused_or_defaulted(tmp_path: Path, where: st
         assert spec.max_attempts == DEFAULT_MAX_ATTEMPTS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AttributeError, TypeError),
-    reason="bug: a spec file whose top level (or `defaults:`) is not a mapping crashes load_specs "
-    "with AttributeError / TypeError instead of a SpecError naming the file",
-)
 @pytest.mark.parametrize(
     "document", ["- name: scores\n", "defaults: [mode]\nsyncs: [{name: scores}]\n"]
 )
