@@ -1,19 +1,18 @@
-"""What every vendor read client shares: construction from an endpoint, counters, closing.
+"""What every vendor client shares: the `Endpoint` it is built from, counters, closing.
 
-An endpoint is anything with `base_url` (None → the vendor's public default), `credentials` (the
-keys its descriptor's `credentials` lists, or the sandbox's credentials.json
-section), `verify` (True or a CA bundle path) and `token_url` (None → the vendor's public token
-endpoint) — pipelines' `SystemEndpoint` is one; connectors import nothing of ours.
-The vendor's facts are its module's `VENDOR` descriptor (connectors/vendor.py).
+The loads and the reverse syncs both reach a vendor through an `Endpoint` (roundtrip/endpoints.py
+makes them: the real vendor or its sandbox stand-in). The vendor's facts are its module's
+`VENDOR` descriptor (connectors/vendor.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, Self
+from typing import Any, ClassVar, Literal, Self
 
 from connectors.http.auth import Auth, BearerToken, OAuth2RefreshToken
 from connectors.http.policy import VendorPolicy
@@ -21,11 +20,16 @@ from connectors.http.ratelimit import RateLimit
 from connectors.http.transport import Transport
 
 
-class Endpoint(Protocol):
-    base_url: str | None
-    credentials: Mapping[str, Any]
-    verify: bool | str | Path
-    token_url: str | None
+@dataclass(frozen=True)
+class Endpoint:
+    """How to reach one system: the vendor's base URL (sandbox or real) and its credentials."""
+
+    system: str
+    mode: Literal["sandbox", "real"]
+    base_url: str | None  # None: the vendor's public default
+    credentials: Mapping[str, Any] = field(repr=False)  # the keys its descriptor accepts
+    verify: bool | str | Path = True  # a CA bundle path for the sandbox's self-signed TLS
+    token_url: str | None = None  # None: the vendor's public token endpoint
 
 
 class CredentialsError(ValueError):

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import dlt
 import pyarrow as pa
 
+from connectors.client import Endpoint
 from connectors.http.transport import RequestStats, charged_to
 from connectors.vendor import Table
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
@@ -37,18 +37,6 @@ _resource_reading: ContextVar[str | None] = ContextVar("resource_reading", defau
 DEFAULT_AD_LAG_DAYS = 7
 # Seconds of overlap when following a modified-timestamp cursor (records reach search late).
 DEFAULT_CURSOR_OVERLAP_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class SystemEndpoint:
-    """How to reach one system: the vendor's base URL (sandbox or real) and its credentials."""
-
-    system: str
-    mode: str  # sandbox | real
-    base_url: str | None  # None: the vendor's public default
-    credentials: Mapping[str, Any] = field(repr=False)
-    verify: bool | str | Path = True  # a CA bundle path for the sandbox's self-signed TLS
-    token_url: str | None = None  # None: the vendor's public token endpoint
 
 
 @dataclass
@@ -72,7 +60,7 @@ class LoadContext:
             Reject(resource, f"malformed page (not valid JSON) from {request}", body, None)
         )
 
-    def client(self, client_class: type[C], endpoint: SystemEndpoint) -> C:
+    def client(self, client_class: type[C], endpoint: Endpoint) -> C:
         """A vendor client for `endpoint` whose malformed pages are quarantined as rejects."""
         client = client_class.from_endpoint(  # type: ignore[attr-defined]
             endpoint, server_paced=endpoint.mode == "sandbox"

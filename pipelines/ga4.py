@@ -14,9 +14,10 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
+from connectors.client import Endpoint
 from connectors.ga4 import VENDOR, GA4Client
 from pipelines.ad_metrics import daily_cursor, window
-from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.context import LoadContext
 
 DIMENSIONS = ("date", "sessionSource", "sessionMedium", "sessionCampaignName")
 METRICS = ("sessions", "totalUsers", "engagedSessions", "keyEvents")
@@ -54,7 +55,7 @@ def report_row(property_id: str, row: Any) -> Any:
 
 
 @dlt.source(name="ga4", max_table_nesting=0)
-def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
     client = ctx.client(GA4Client, endpoint)
 
     table = VENDOR.table("traffic_daily")

@@ -14,10 +14,11 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
+from connectors.client import Endpoint
 from connectors.google_ads import VENDOR, GoogleAdsClient
 from connectors.vendor import Table
 from pipelines.ad_metrics import daily_cursor, flatten, snake_case, window
-from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.context import LoadContext
 
 CAMPAIGNS_GAQL = (
     "SELECT customer.id, campaign.id, campaign.name, campaign.status, "
@@ -72,7 +73,7 @@ def gaql_row(result: Any) -> Any:
 
 
 @dlt.source(name="google_ads", max_table_nesting=0)
-def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
     client = ctx.client(GoogleAdsClient, endpoint)
     customers = client.customer_ids
 

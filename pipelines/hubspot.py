@@ -23,9 +23,10 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from connectors.client import Endpoint
 from connectors.hubspot import VENDOR, HubSpotClient
 from pipelines.arrow_pages import TIMESTAMP
-from pipelines.context import LoadContext, SystemEndpoint, timestamp_cursor
+from pipelines.context import LoadContext, timestamp_cursor
 
 CRM_OBJECTS = ("contacts", "companies", "deals")
 ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
@@ -92,7 +93,7 @@ def flatten_submission(form_guid: str, record: Mapping[str, Any]) -> dict[str, A
 
 
 @dlt.source(name="hubspot", max_table_nesting=0)
-def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
     client = ctx.client(HubSpotClient, endpoint)
     resources = []
 

@@ -16,9 +16,10 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
+from connectors.client import Endpoint
 from connectors.linkedin_ads import VENDOR, LinkedInAdsClient
 from pipelines.ad_metrics import daily_cursor, snake_keys, window
-from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.context import LoadContext
 
 ANALYTICS_FIELDS = ("impressions", "clicks", "costInLocalCurrency", "oneClickLeads")
 GROUP_COLUMNS = {
@@ -66,7 +67,7 @@ def _with_account(account: str, page: list[Any]) -> list[Any]:
 
 
 @dlt.source(name="linkedin_ads", max_table_nesting=0)
-def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
     client = ctx.client(LinkedInAdsClient, endpoint)
 
     groups_table = VENDOR.table("campaign_groups")

@@ -14,9 +14,10 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
+from connectors.client import Endpoint
 from connectors.meta_ads import VENDOR, MetaAdsClient
 from pipelines.ad_metrics import daily_cursor, window
-from pipelines.context import LoadContext, SystemEndpoint
+from pipelines.context import LoadContext
 
 INSIGHT_FIELDS = (
     "account_id",
@@ -70,7 +71,7 @@ def insight_row(record: Any) -> Any:
 
 
 @dlt.source(name="meta_ads", max_table_nesting=0)
-def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
     client = ctx.client(MetaAdsClient, endpoint)
 
     campaigns_table = VENDOR.table("campaigns")

@@ -26,7 +26,8 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.source import DltSource
 from rich.console import Console
 
-from pipelines.context import LoadContext, SystemEndpoint
+from connectors.client import Endpoint
+from pipelines.context import LoadContext
 from pipelines.destination import raw_duckdb
 from pipelines.progress import LoadProgress, summary_table
 from pipelines.run_log import (
@@ -87,7 +88,7 @@ class LoadResult:
         return all(s.status == "succeeded" for s in self.systems)
 
 
-def source_builder(system: str) -> Callable[[SystemEndpoint, LoadContext], DltSource]:
+def source_builder(system: str) -> Callable[[Endpoint, LoadContext], DltSource]:
     """The dlt source of a system: `source` in `pipelines/<system>.py` (connectors/vendor.py)."""
     return importlib.import_module(f"pipelines.{system}").source
 
@@ -156,7 +157,7 @@ def _apply_counts(
 class _Extracted:
     """One system extracted and normalized (or failed doing so), waiting for its turn to load."""
 
-    endpoint: SystemEndpoint
+    endpoint: Endpoint
     pipeline: dlt.Pipeline
     ctx: LoadContext
     started: datetime
@@ -171,7 +172,7 @@ def _finish_pending(pipeline: dlt.Pipeline) -> list[str]:
 
 
 def _extract(
-    endpoint: SystemEndpoint,
+    endpoint: Endpoint,
     paths: WarehousePaths,
     working: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -240,7 +241,7 @@ def _load(
 
 
 def run_load(
-    endpoints: list[SystemEndpoint],
+    endpoints: list[Endpoint],
     paths: WarehousePaths,
     *,
     now: datetime,

@@ -18,10 +18,11 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from connectors.client import Endpoint
 from connectors.salesforce import VENDOR, SalesforceClient
 from connectors.vendor import Table
 from pipelines.arrow_pages import TIMESTAMP
-from pipelines.context import LoadContext, SystemEndpoint, followed_cursor, timestamp_cursor
+from pipelines.context import LoadContext, followed_cursor, timestamp_cursor
 
 FIELD_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
@@ -68,7 +69,7 @@ def _deleted(table: pa.Table) -> int:
 
 
 @dlt.source(name="salesforce", max_table_nesting=0)
-def source(endpoint: SystemEndpoint, ctx: LoadContext) -> Any:
+def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
     client = ctx.client(SalesforceClient, endpoint)
 
     def sobject_resource(table: Table) -> Any:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
+from connectors.client import Endpoint
 from connectors.registry import vendor
-from pipelines.context import SystemEndpoint
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from sandbox.state import SandboxPaths, WorldInfo, read_json
@@ -29,7 +29,7 @@ def sandbox_identity(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def open_endpoints(settings: Settings, systems: list[str]) -> Iterator[list[SystemEndpoint]]:
+def open_endpoints(settings: Settings, systems: list[str]) -> Iterator[list[Endpoint]]:
     """Yield the endpoints of `systems`; starts the sandbox if one of them needs it and stops it
     afterwards when this call started it."""
     chosen = [settings.system(name) for name in systems] or settings.enabled_systems()
@@ -60,7 +60,7 @@ def open_endpoints(settings: Settings, systems: list[str]) -> Iterator[list[Syst
                 base = sandbox_urls[s.name]
                 token_path = vendor(s.name).sandbox_token_path
                 endpoints.append(
-                    SystemEndpoint(
+                    Endpoint(
                         s.name,
                         "sandbox",
                         base,
@@ -70,5 +70,5 @@ def open_endpoints(settings: Settings, systems: list[str]) -> Iterator[list[Syst
                     )
                 )
             else:
-                endpoints.append(SystemEndpoint(s.name, "real", None, s.credentials))
+                endpoints.append(Endpoint(s.name, "real", None, s.credentials))
         yield endpoints
