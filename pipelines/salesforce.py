@@ -5,7 +5,7 @@ name, key `Id`, cursor `SystemModstamp`). Each resource selects every non-compou
 included, so new fields show up as new columns), filters on `SystemModstamp` from the last cursor
 (minus an overlap window) and merges on `Id`. `queryAll` returns deleted rows too: they arrive
 with `IsDeleted = true`, so deletes are marked, not lost. Column names are normalised by dlt
-(`SystemModstamp` → `system_modstamp`, `Lead_Score__c` → `lead_score_c`).
+(`SystemModstamp` → `system_modstamp`, `Lead_Score__c` → `lead_score__c`).
 """
 
 from __future__ import annotations
