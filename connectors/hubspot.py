@@ -319,6 +319,16 @@ class _LastTimestamp:
             self.ids.add(str(record["id"]))
 
 
+# the CRM objects loaded, and the association pairs loaded for the records of each load
+CRM_OBJECTS = ("contacts", "companies", "deals")
+ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
+
+
+def association_table(from_type: str, to_type: str) -> str:
+    """`contact_companies` for (contacts, companies)."""
+    return f"{from_type[:-1]}_{to_type}"
+
+
 VENDOR = Vendor(
     name="hubspot",
     title="HubSpot",
@@ -328,14 +338,8 @@ VENDOR = Vendor(
     api_version="v3",
     sandbox_token_path="/oauth/v1/token",
     tables=(
-        *(
-            Table(name, ("id",), cursor="changed_at", as_of="updated_at")
-            for name in ("contacts", "companies", "deals")
-        ),
-        *(
-            Table(name, ("from_id", "to_id"))
-            for name in ("contact_companies", "deal_contacts", "deal_companies")
-        ),
+        *(Table(name, ("id",), cursor="changed_at", as_of="updated_at") for name in CRM_OBJECTS),
+        *(Table(association_table(*pair), ("from_id", "to_id")) for pair in ASSOCIATIONS),
         Table("email_events", ("id",), cursor="created", as_of="created"),
         Table("form_submissions", ("conversion_id",), cursor="submitted_at", as_of="submitted_at"),
     ),

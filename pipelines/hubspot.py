@@ -24,12 +24,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.client import Endpoint
-from connectors.hubspot import VENDOR, HubSpotClient
+from connectors.hubspot import (
+    ASSOCIATIONS,
+    CRM_OBJECTS,
+    VENDOR,
+    HubSpotClient,
+    association_table,
+)
 from pipelines.arrow_pages import TIMESTAMP
 from pipelines.context import LoadContext, timestamp_cursor
 
-CRM_OBJECTS = ("contacts", "companies", "deals")
-ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
 PROPERTY_TYPES: dict[str, pa.DataType] = {
     "number": pa.float64(),
     "datetime": TIMESTAMP,
@@ -199,7 +203,7 @@ def _crm_resource(
 def _association_resource(
     client: HubSpotClient, ctx: LoadContext, parent: Any, from_type: str, to_type: str
 ) -> Any:
-    table = VENDOR.table(f"{from_type[:-1]}_{to_type}")
+    table = VENDOR.table(association_table(from_type, to_type))
 
     @ctx.transformer(table, data_from=parent)
     def associations(objects: pa.Table | list[dict]) -> Iterator[pa.Table]:
