@@ -93,12 +93,6 @@ class Vendor:
     def writable(self, name: str) -> WritableObject | None:
         return next((w for w in self.writes if w.name == name), None)
 
-    def writes_to(self, name: str) -> WritableObject:
-        found = self.writable(name)
-        if found is None:
-            raise KeyError(f"{self.title} has no writable object {name!r}")
-        return found
-
     def has_credentials(self, credentials: Mapping[str, object]) -> bool:
         """True when `credentials` hold every key of one accepted way to authenticate."""
         return any(all(k in credentials for k in way) for way in self.credentials)

@@ -1,8 +1,9 @@
 """Salesforce → `raw_salesforce`: one resource per sObject, read with SOQL `queryAll`.
 
 The sObjects and their tables are `connectors.salesforce.VENDOR.tables` (`vendor_object` → table
-name, key `Id`, cursor `SystemModstamp`). Each resource selects every non-compound field that `describe` reports (custom `__c` fields
-included, so new fields show up as new columns), filters on `SystemModstamp` from the last cursor
+name, key `Id`, cursor `SystemModstamp`). Each resource selects every non-compound field that
+`describe` reports (custom `__c` fields included, so new fields show up as new columns), filters
+on `SystemModstamp` from the last cursor
 (minus an overlap window) and merges on `Id`. `queryAll` returns deleted rows too: they arrive
 with `IsDeleted = true`, so deletes are marked, not lost. Column names are normalised by dlt
 (`SystemModstamp` → `system_modstamp`, `Lead_Score__c` → `lead_score__c`).

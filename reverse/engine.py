@@ -32,7 +32,7 @@ from reverse.state import (
     update_run,
     utcnow,
 )
-from reverse.writers import Change, DestinationWriter, WriteResult
+from reverse.writers import Change, DestinationWriter, WriteResult, writable
 
 log = logging.getLogger("roundtrip.reverse")
 
@@ -148,7 +148,7 @@ def run_sync(
             log.warning("%s: %d key(s) %s in %s", spec.name, len(found), what, spec.model)
     retire_rejects(state, spec.name, planner.left_model())
     base_requests, base_retries = writer.requests()
-    max_batch = writer.vendor.writes_to(spec.destination.object).max_batch
+    max_batch = writable(writer.vendor, spec.destination.object, f"sync {spec.name}").max_batch
     batch_size = min(spec.batch_size or max_batch, max_batch)
     run_id = report.run_id
 

@@ -21,6 +21,7 @@ from connectors.registry import VENDORS
 from reverse.plan import WAREHOUSE, Planner, quote_identifier
 from reverse.specs import SyncSpec
 from reverse.state import utcnow
+from reverse.writers import writable
 from warehouse.state_store import transaction
 
 
@@ -38,7 +39,7 @@ def reconcile(
     their state so the run re-sends them (a dry run only counts)."""
     dest = spec.destination
     result = Reconciliation()
-    target = VENDORS[dest.system].writes_to(dest.object)  # checked by the spec's field check
+    target = writable(VENDORS[dest.system], dest.object, f"sync {spec.name}")
     fields = {f: target.read_back_fields[f] for f in spec.fields if f in target.read_back_fields}
     if not fields or spec.mode == "upsert":  # upserts are keyed on a value, not the loaded id
         return result

@@ -1,10 +1,11 @@
 """Settings: which systems are enabled, whether each talks to the sandbox or the real vendor, paths.
 
 Resolution order for every setting: environment variable, then `roundtrip.toml` (or the file named
-by `ROUNDTRIP_CONFIG`), then the default. Which systems exist and the credentials each accepts come from the vendor registry
-(connectors/registry.py). Credentials never live here: they come from dlt's
-`.dlt/secrets.toml` or environment variables (`SOURCES__<SYSTEM>__CREDENTIALS__<KEY>`), and a
-system in `auto` mode talks to the real vendor exactly when its required credentials are present.
+by `ROUNDTRIP_CONFIG`), then the default. Which systems exist and the credentials each accepts
+come from the vendor registry (connectors/registry.py). Credentials never live here: they come
+from dlt's `.dlt/secrets.toml` or environment variables (`SOURCES__<SYSTEM>__CREDENTIALS__<KEY>`),
+and a system in `auto` mode talks to the real vendor exactly when its required credentials are
+present.
 """
 
 from __future__ import annotations
