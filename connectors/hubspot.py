@@ -128,6 +128,26 @@ class HubSpotClient(VendorClient):
         """Property definitions (name, type, …): where column types come from."""
         return self.transport.get_json(f"/crm/v3/properties/{object_type}")["results"]
 
+    def batch_read(
+        self, object_type: str, ids: Sequence[str], properties: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """`POST /crm/v3/objects/{type}/batch/read` (at most 100 ids): the records found, each
+        `{"id", "properties"}`; ids HubSpot does not have are left out."""
+        body = {"inputs": [{"id": i} for i in ids], "properties": list(properties)}
+        data = self.transport.post_json(f"/crm/v3/objects/{object_type}/batch/read", body)
+        return list(data.get("results", []))
+
+    def set_webhook_target(self, app_id: str, developer_api_key: str, target_url: str) -> None:
+        """`PUT /webhooks/v3/{appId}/settings`: where HubSpot sends the app's webhook events
+        (authenticated with the developer account's API key, not the portal's token)."""
+        self.transport.request(
+            "PUT",
+            f"/webhooks/v3/{app_id}/settings",
+            params={"hapikey": developer_api_key},
+            json={"targetUrl": target_url, "throttling": {"period": "SECONDLY",
+                                                          "maxConcurrentRequests": 10}},
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ batch writes
     def batch_update(self, object_type: str, inputs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """`POST /crm/v3/objects/{type}/batch/update` with at most `batch_limit` inputs

@@ -150,6 +150,14 @@ class SalesforceClient(VendorClient):
             {"allOrNone": False, "records": records},
         )
 
+    def collection_create(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`POST composite/sobjects` with `allOrNone=false`: create records (each carries
+        `attributes.type`); one `{"id","success","errors"}` per record, in order."""
+        return self.transport.post_json(
+            f"/services/data/{API_VERSION}/composite/sobjects",
+            {"allOrNone": False, "records": records},
+        )
+
     def collection_upsert(
         self, sobject: str, external_id_field: str, records: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -55,6 +56,7 @@ def cli() -> None:
       roundtrip transform   build the customer and campaign views and lead scores (dbt)
       roundtrip sync        push lead_score and friends back to the CRM and MAP
       roundtrip health      run the health checks and alert by severity
+      roundtrip serve       receive webhooks and form posts and apply them in real time
 
     Without credentials every system talks to the built-in sandbox: local stand-ins of
     the vendor APIs serving a deterministic synthetic company (see `roundtrip sandbox`).
@@ -155,6 +157,43 @@ def sandbox_status() -> None:
     from sandbox.control import status
 
     status(echo=click.echo)
+
+
+@sandbox.command("simulate")
+@click.option("--events-per-second", type=click.FloatRange(min=0.1), default=5.0, show_default=True)
+@click.option("--seconds", type=click.FloatRange(min=0.1), default=60.0, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--hubspot-share",
+    type=click.FloatRange(0, 1),
+    default=0.2,
+    show_default=True,
+    help="Share of activities that happen in HubSpot (e-mail clicks, HubSpot forms).",
+)
+@click.option("--target", help="The receiver's base URL (default: the running `roundtrip serve`).")
+@click.pass_context
+def sandbox_simulate(
+    ctx: click.Context,
+    events_per_second: float,
+    seconds: float,
+    seed: int,
+    hubspot_share: float,
+    target: str | None,
+) -> None:
+    """People act in real time: website form posts to `roundtrip serve`, HubSpot e-mail clicks
+    and form submissions delivered as signed webhooks. Truth goes to simulated.jsonl."""
+    from roundtrip.stages.serve import running_url
+    from sandbox.simulate import simulate
+    from sandbox.state import SandboxPaths
+
+    settings = _settings(ctx)
+    url = target or running_url(settings)
+    try:
+        report = simulate(SandboxPaths(settings.sandbox_dir), url, events_per_second, seconds,
+                          seed, hubspot_share)  # fmt: skip
+    except RuntimeError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(report.summary())
 
 
 @sandbox.command("faults")
@@ -299,6 +338,94 @@ def schedule(ctx: click.Context) -> None:
         raise UserError(
             f"another `roundtrip schedule` is running for this warehouse ({lock})"
         ) from None
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@click.option(
+    "--public-url",
+    help="The base URL vendors call when a reverse proxy fronts this process (HubSpot signs "
+    "the URL it called), e.g. https://hooks.example.com.",
+)
+@click.option(
+    "--flows",
+    "flows_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The flows file (default: realtime/flows.yml).",
+)
+@click.option("--no-scheduler", is_flag=True, help="Receive and apply events only.")
+@click.option("--check", is_flag=True, help="Validate the flows file and exit.")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    public_url: str | None,
+    flows_file: Path | None,
+    no_scheduler: bool,
+    check: bool,
+) -> None:
+    """Run the real-time service until SIGTERM: receive webhooks and website form posts, keep
+    them in the durable inbox, apply them to Salesforce through the flows, and run the jobs of
+    `roundtrip schedule`.
+
+    \b
+    POST /webhooks/hubspot   HubSpot's webhook deliveries (v3 signature checked)
+    POST /forms/<form id>    the website's form posts (shared-secret HMAC checked)
+    GET  /healthz            liveness and inbox counts
+    Secrets: ROUNDTRIP_HUBSPOT_APP_SECRET, ROUNDTRIP_FORM_SECRET (the sandbox has its own).
+    """
+    from realtime.flows import DEFAULT_FLOWS_FILE, FlowError, load_flows
+    from roundtrip.stages.serve import ServeOptions
+    from roundtrip.stages.serve import serve as run_serve
+
+    flows = flows_file or DEFAULT_FLOWS_FILE
+    if check:
+        try:
+            config = load_flows(flows)
+        except FlowError as exc:
+            raise UserError(str(exc)) from None
+        click.echo(f"{flows}: {len(config.flows)} flows, {len(config.forms)} forms: valid")
+        return
+    run_serve(_settings(ctx), ServeOptions(host, port, public_url, flows, not no_scheduler))
+
+
+@cli.group()
+def events() -> None:
+    """Inspect and re-drive the real-time event inbox (warehouse/state/events.sqlite)."""
+
+
+@events.command("list")
+@click.option(
+    "--status", type=click.Choice(["pending", "done", "dead"]), help="Only events in this status."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.pass_context
+def events_list(ctx: click.Context, status: str | None, limit: int) -> None:
+    """The newest events, with their status, attempts and last error."""
+    from roundtrip.stages.events import events_table
+
+    _wide_console().print(events_table(_settings(ctx), status, limit))
+
+
+@events.command("replay")
+@click.argument("seqs", nargs=-1, type=int, required=True)
+@click.pass_context
+def events_replay(ctx: click.Context, seqs: tuple[int, ...]) -> None:
+    """Apply the events numbered SEQS again (any status); flows are idempotent."""
+    from roundtrip.stages.events import requeue
+
+    click.echo(f"{requeue(_settings(ctx), list(seqs))} event(s) queued again")
+
+
+@events.command("retry")
+@click.pass_context
+def events_retry(ctx: click.Context) -> None:
+    """Give every dead-lettered event a fresh set of attempts."""
+    from roundtrip.stages.events import requeue
+
+    click.echo(f"{requeue(_settings(ctx), None)} dead event(s) queued again")
 
 
 @cli.command("docs")

@@ -187,7 +187,13 @@ CREATE TABLE salesforce_lead (
     Fit_Score__c           DOUBLE,
     Engagement_Score__c    DOUBLE,
     Last_Engagement_Date__c DATE,
-    Roundtrip_Customer_Id__c VARCHAR  -- external id for upserts
+    Roundtrip_Customer_Id__c VARCHAR, -- external id for upserts
+    -- custom fields a marketing org adds for web-to-lead attribution (written by real-time flows)
+    UTM_Source__c          VARCHAR,
+    UTM_Medium__c          VARCHAR,
+    UTM_Campaign__c        VARCHAR,
+    GCLID__c               VARCHAR,
+    Last_Form__c           VARCHAR
 );
 
 CREATE TABLE salesforce_contact (
@@ -288,6 +294,26 @@ CREATE TABLE salesforce_campaign_member (
     CreatedDate         TIMESTAMP NOT NULL,
     LastModifiedDate    TIMESTAMP NOT NULL,
     SystemModstamp      TIMESTAMP NOT NULL
+);
+
+-- Activities on a Lead/Contact (WhoId); none are generated: real-time flows create them, upserted
+-- on the external id Roundtrip_Event_Id__c so a replayed event never makes a second Task.
+CREATE TABLE salesforce_task (
+    Id                    VARCHAR PRIMARY KEY,
+    IsDeleted             BOOLEAN NOT NULL DEFAULT FALSE,
+    WhoId                 VARCHAR,
+    WhatId                VARCHAR,
+    Subject               VARCHAR,
+    Status                VARCHAR,  -- Not Started | Completed
+    Priority              VARCHAR,  -- High | Normal | Low
+    ActivityDate          DATE,
+    TaskSubtype           VARCHAR,  -- Task | Email | Call
+    Description           VARCHAR,
+    OwnerId               VARCHAR,
+    CreatedDate           TIMESTAMP NOT NULL,
+    LastModifiedDate      TIMESTAMP NOT NULL,
+    SystemModstamp        TIMESTAMP NOT NULL,
+    Roundtrip_Event_Id__c VARCHAR
 );
 
 -- ---------------------------------------------------------------- Google Ads

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-OURS = ("roundtrip", "connectors", "pipelines", "reverse", "warehouse", "monitor", "sandbox")
+OURS = (
+    "roundtrip", "connectors", "pipelines", "reverse", "realtime", "warehouse", "monitor", "sandbox",
+)  # fmt: skip
 # package → the packages of ours it may import (itself always); monitor may use the shared
 # HTTP leaf of connectors only
 ALLOWED: dict[str, set[str]] = {
@@ -17,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": set(),
     "pipelines": {"connectors", "warehouse"},
     "reverse": {"connectors", "warehouse"},
+    "realtime": {"connectors", "warehouse"},
     "monitor": {"warehouse", "connectors.http"},
     "roundtrip": set(OURS),
 }

@@ -6,7 +6,7 @@
 | `work/roundtrip.duckdb` | the working file; only the writer holding the lock opens it |
 | `work/writer.lock` | the cross-process writer lock shared by load and transform |
 | `work/dlt/` | dlt's pipeline working state (not the home folder) |
-| `state/<schema>.sqlite` | state written at any time: reverse sync (`reverse`), health checks (`monitor`); mirrored into the warehouse on publish (see `state_store.py`) |
+| `state/<schema>.sqlite` | state written at any time: reverse sync (`reverse`), health checks (`monitor`), the real-time event inbox (`events`); mirrored into the warehouse on publish (see `state_store.py`) |
 | `queries/` | example analyses for analysts (plain SQL) |
 """
 

@@ -14,7 +14,7 @@ import duckdb
 from warehouse.location import WarehousePaths
 from warehouse.state_store import mirror_state
 
-STATE_SCHEMAS = ("reverse", "monitor")
+STATE_SCHEMAS = ("reverse", "monitor", "events")
 
 
 def publish(paths: WarehousePaths) -> None:

@@ -19,7 +19,7 @@ _MIN_SECRET_LENGTH = 4  # shorter strings would mangle ordinary text and protect
 
 _SECRET_PARAMS = (
     "access_token|refresh_token|id_token|client_secret|api_key|apikey|key|token|password|"
-    "assertion|developer_token|developer-token|oauth2_access_token"
+    "assertion|developer_token|developer-token|oauth2_access_token|hapikey|form_secret|app_secret"
 )
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{6,}=*"), rf"\1 {MASK}"),

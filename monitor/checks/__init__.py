@@ -6,6 +6,7 @@ from __future__ import annotations
 from monitor.checks import (
     completeness,
     dbt_tests,
+    event_latency,
     freshness,
     latency,
     load_success,
@@ -23,6 +24,7 @@ KINDS: dict[str, CheckKind] = {
         record_count,
         completeness,
         latency,
+        event_latency,
         load_success,
         sync_success,
         sync_roundtrip,

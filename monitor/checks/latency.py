@@ -49,7 +49,7 @@ def parse(options: Options) -> LatencyOptions:
     return LatencyOptions(tables, percentile)
 
 
-def _quantile(values: list[float], q: float) -> float:
+def quantile(values: list[float], q: float) -> float:
     """Linear-interpolated quantile of a non-empty list."""
     ordered = sorted(values)
     position = (len(ordered) - 1) * q
@@ -98,7 +98,7 @@ def _observe(ctx: CheckContext, system: str, table: str, column: str, q: float) 
         max((finished - (c if c.tzinfo else c.replace(tzinfo=UTC))).total_seconds() / 60, 0.0)
         for c in created
     ]
-    p = _quantile(minutes, q)
+    p = quantile(minutes, q)
     return Observation(
         subject,
         system,

@@ -26,7 +26,11 @@ def make_credentials(
             "client_id": f"sbx-{t('hs-ci', 8)}-{t('hs-ci2', 4)}",
             "client_secret": f"sbx{t('hs-cs')}",
             "refresh_token": f"na1-sbx{t('hs-rt', 4)}-{t('hs-rt2', 12)}",
+            "app_id": str(int(t("hs-app", 6), 16) % 9_000_000 + 1_000_000),
+            "developer_api_key": f"sbx{t('hs-dk', 8)}-{t('hs-dk2', 4)}-{t('hs-dk3', 12)}",
         },
+        # the shared secret the company's website signs form posts with (roundtrip serve)
+        "website": {"form_secret": f"sbx{t('web-fs', 40)}"},
         "salesforce": {
             "client_id": f"3MVG9sbx{t('sf-ci', 40)}",
             "client_secret": f"sbx{t('sf-cs', 24).upper()}",

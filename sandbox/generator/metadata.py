@@ -66,7 +66,9 @@ SOBJECTS = {
     "salesforce_opportunity_contact_role": "OpportunityContactRole",
     "salesforce_campaign": "Campaign",
     "salesforce_campaign_member": "CampaignMember",
+    "salesforce_task": "Task",
 }
+EXTERNAL_IDS = {"Roundtrip_Customer_Id__c", "Roundtrip_Event_Id__c"}
 SF_SPECIAL = {
     "Email": "email",
     "Phone": "phone",
@@ -203,7 +205,7 @@ def salesforce_fields(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                     and name not in ALWAYS_SET
                     and (sobject, name) not in REQUIRED,
                     name not in SYSTEM_FIELDS,
-                    name == "Roundtrip_Customer_Id__c",
+                    name in EXTERNAL_IDS,
                 )
             )
     return pd.DataFrame(

@@ -1,6 +1,6 @@
-"""HubSpot stand-in: CRM v3/v4, properties, email events, forms, OAuth (API_CONTRACTS.md § HubSpot).
+"""HubSpot stand-in: CRM v3/v4, properties, email events, forms, OAuth, webhooks (API_CONTRACTS.md § HubSpot).
 
-The handlers live in hubspot_crm.py and hubspot_marketing.py, errors and rate-limit headers in
+The handlers live in hubspot_crm.py and hubspot_marketing.py, webhook deliveries in hubspot_webhooks.py, errors and rate-limit headers in
 hubspot_errors.py; this module adds the OAuth token endpoint and assembles the app.
 """
 
@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.server import hubspot_crm, hubspot_marketing
+from sandbox.server import hubspot_crm, hubspot_marketing, hubspot_webhooks
 from sandbox.server.auth import OAuthError
 from sandbox.server.common import Endpoint, VendorContext, build_app, json_response, read_form
 from sandbox.server.hubspot_errors import HubSpotPolicy
@@ -51,5 +51,6 @@ def create_app(ctx: VendorContext) -> Starlette:
         Endpoint("/oauth/v1/token", token, ("POST",), public=True),
         *hubspot_crm.endpoints(ctx, policy),
         *hubspot_marketing.endpoints(ctx, policy),
+        *hubspot_webhooks.endpoints(ctx, hubspot_webhooks.Dispatcher(ctx)),
     ]
     return build_app(ctx, policy, endpoints)

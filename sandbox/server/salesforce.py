@@ -248,6 +248,10 @@ def create_app(ctx: VendorContext) -> Starlette:
         records, all_or_none = await records_of(request)
         return json_response(writer.apply(records, all_or_none, writer.update_one))
 
+    async def collection_create(request: Request) -> Response:
+        records, all_or_none = await records_of(request)
+        return json_response(writer.apply(records, all_or_none, writer.create_one))
+
     async def collection_upsert(request: Request) -> Response:
         s = sobject(request.path_params["sobject"])
         name = request.path_params["field"]
@@ -260,12 +264,20 @@ def create_app(ctx: VendorContext) -> Starlette:
             writer.apply(records, all_or_none, lambda r: writer.upsert_one(s, key_field, r))
         )
 
+    async def sandbox_campaigns(request: Request) -> Response:
+        """Sandbox only (not Salesforce's): the Campaign names, for `sandbox simulate`'s UTMs."""
+        rows = ctx.db.execute(
+            'SELECT "Name" FROM salesforce_campaign WHERE NOT "IsDeleted" ORDER BY "Name"'
+        ).fetchall()
+        return json_response({"names": [r[0] for r in rows]})
+
     data = "/services/data/v{version}"
     return build_app(
         ctx,
         policy,
         [
             Endpoint("/services/oauth2/token", token, ("POST",), public=True),
+            Endpoint("/_sandbox/campaigns", sandbox_campaigns, public=True),
             Endpoint("/services/data", versions, public=True),
             Endpoint("/services/data/", versions, public=True),
             Endpoint(data, resources),
@@ -282,6 +294,7 @@ def create_app(ctx: VendorContext) -> Starlette:
             Endpoint(f"{data}/queryAll/", query_all),
             Endpoint(data + "/queryAll/{locator}", query_more),
             Endpoint(f"{data}/composite/sobjects", collection_update, ("PATCH",)),
+            Endpoint(f"{data}/composite/sobjects", collection_create, ("POST",)),
             Endpoint(data + "/composite/sobjects/{sobject}/{field}", collection_upsert, ("PATCH",)),
         ],
     )

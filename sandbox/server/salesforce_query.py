@@ -81,6 +81,9 @@ class Compiler:
         column = f'"{f.name}"'
         if node.op in ("IN", "NOT IN"):
             values = [self.value(f, v) for v in node.value]  # type: ignore[union-attr]
+            if f.type not in (*NUMERIC, "boolean", "date", "datetime"):  # case-insensitive
+                values = [None if v is None else str(v).lower() for v in values]
+                column = f"lower({column})"
             self.params.extend(values)
             return f"{column} {node.op} ({', '.join('?' * len(values))})"
         assert isinstance(node.value, Literal)

@@ -1,5 +1,5 @@
-"""sObject Collections writes: `PATCH composite/sobjects` (update by Id) and
-`PATCH composite/sobjects/{Object}/{ExternalIdField}` (upsert by external id).
+"""sObject Collections writes: `POST composite/sobjects` (create), `PATCH composite/sobjects`
+(update by Id) and `PATCH composite/sobjects/{Object}/{ExternalIdField}` (upsert by external id).
 
 At most 200 records. Each record gets `{"id","success","errors"}` in request order; with
 `allOrNone` one failure rolls every record back (ALL_OR_NONE_OPERATION_ROLLED_BACK). Writes set
@@ -134,6 +134,28 @@ class Writer:
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
         self.update(sobject, found[0], values)
         return {"id": found[0], "success": True, "errors": []}
+
+    def create_one(self, record: dict[str, Any]) -> dict[str, Any]:
+        sobject = self.sobject_of(record)
+        if any(k.lower() == "id" for k in record):
+            raise RecordError("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
+        values = self.values(sobject, record, set())
+        if sobject.name == "CampaignMember":
+            self.refuse_duplicate_member({f.name: v for f, v in values.items()})
+        return {"id": self.insert(sobject, values), "success": True, "errors": []}
+
+    def refuse_duplicate_member(self, member: dict[str, Any]) -> None:
+        """A Lead or Contact is in a Campaign at most once (DUPLICATE_VALUE, as Salesforce says)."""
+        for who in ("LeadId", "ContactId"):
+            if (
+                member.get(who)
+                and self.db.execute(
+                    f'SELECT 1 FROM salesforce_campaign_member WHERE "CampaignId" = ? AND "{who}" = ? '
+                    'AND NOT "IsDeleted"',
+                    [member.get("CampaignId"), member[who]],
+                ).fetchone()
+            ):
+                raise RecordError("DUPLICATE_VALUE", "Already a campaign member.", [])
 
     def upsert_one(
         self, sobject: SObject, key_field: Field, record: dict[str, Any]

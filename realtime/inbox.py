@@ -1,0 +1,272 @@
+"""The durable event inbox: every accepted webhook or form post, committed before its 2xx.
+
+Lives in `<warehouse>/state/events.sqlite` (WAL, like the sync state; see
+warehouse/state_store.py) and is mirrored into the warehouse schema `events` on publish.
+
+| table | one row per |
+|---|---|
+| `inbox` | accepted event: source, the vendor's event id (unique per source), the record it is about, payload, status (`pending`, `done`, `dead`), attempts, next attempt, last error, when it occurred, was received and was applied |
+| `refusals` | refused delivery: source, reason, HTTP status, when (no payload is kept: it may be forged) |
+| `heartbeats` | running `roundtrip serve` process: pid, started, last seen |
+
+Guarantees: a delivery is committed in one transaction before it is acknowledged; a second
+delivery of the same (source, event id) is a no-op; events about the same record are applied in
+the order they were received (an event is claimable only while no earlier event of its record is
+unfinished); a failed event waits with exponential backoff and is dead-lettered after
+`MAX_ATTEMPTS` failures, keeping the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from warehouse.state_store import connect_state, transaction
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY_SECONDS = 5.0
+MAX_RETRY_SECONDS = 15 * 60.0
+
+SCHEMA = """
+create table if not exists inbox (
+    seq integer primary key autoincrement,
+    source text not null,
+    event_id text not null,
+    kind text not null,
+    record_key text not null,
+    payload text not null,
+    occurred_at timestamp not null,
+    received_at timestamp not null,
+    status text not null default 'pending',
+    attempts integer not null default 0,
+    next_attempt_at timestamp not null,
+    last_error text,
+    applied_at timestamp,
+    result text,
+    unique (source, event_id)
+);
+create index if not exists inbox_pending on inbox (status, record_key, seq);
+create table if not exists refusals (
+    source text not null,
+    reason text not null,
+    http_status integer not null,
+    refused_at timestamp not null
+);
+create table if not exists heartbeats (
+    pid integer primary key,
+    started_at timestamp not null,
+    last_seen_at timestamp not null
+);
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event as the receiver accepted it."""
+
+    source: str  # hubspot | website | salesforce
+    event_id: str  # the vendor's own id: idempotency key within the source
+    kind: str  # e.g. form.submission, contact.propertyChange
+    record_key: (
+        str  # what it is about (normalized email, hubspot:contact:<id>): order is kept per key
+    )
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    source: str
+    event_id: str
+    kind: str
+    record_key: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    received_at: datetime
+    status: str
+    attempts: int
+    last_error: str | None
+    applied_at: datetime | None
+    result: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredEvent:
+        return cls(
+            row["seq"],
+            row["source"],
+            row["event_id"],
+            row["kind"],
+            row["record_key"],
+            json.loads(row["payload"]),
+            _parse(row["occurred_at"]) or _now(),
+            _parse(row["received_at"]) or _now(),
+            row["status"],
+            row["attempts"],
+            row["last_error"],
+            _parse(row["applied_at"]),
+            row["result"],
+        )
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failures: 5 s doubling, at most 15 min."""
+    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+
+
+class Inbox:
+    """One process's connection to the inbox file (not shared between threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.con = connect_state(path, SCHEMA)
+        self.con.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.con.close()
+
+    # ------------------------------------------------------------------ receiving
+    def accept(self, events: Iterable[Event]) -> tuple[int, int]:
+        """Commit a delivery's events in one transaction; (new, already known) counts."""
+        now = _iso(_now())
+        new = 0
+        total = 0
+        with transaction(self.con):
+            for e in events:
+                total += 1
+                cursor = self.con.execute(
+                    "insert into inbox (source, event_id, kind, record_key, payload, occurred_at, "
+                    "received_at, next_attempt_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "on conflict (source, event_id) do nothing",
+                    [e.source, e.event_id, e.kind, e.record_key,
+                     json.dumps(e.payload, separators=(",", ":"), default=str),
+                     _iso(e.occurred_at), now, now],
+                )  # fmt: skip
+                new += cursor.rowcount
+        return new, total - new
+
+    def refuse(self, source: str, reason: str, http_status: int) -> None:
+        with transaction(self.con):
+            self.con.execute(
+                "insert into refusals values (?, ?, ?, ?)",
+                [source, reason, http_status, _iso(_now())],
+            )
+
+    # ------------------------------------------------------------------ working
+    def claim(self, limit: int, now: datetime | None = None) -> list[StoredEvent]:
+        """The next due events, at most one per record and only the oldest unfinished event of
+        each record, in arrival order."""
+        rows = self.con.execute(
+            "select * from inbox i where status = 'pending' and next_attempt_at <= ? "
+            "and not exists (select 1 from inbox e where e.record_key = i.record_key "
+            "and e.status = 'pending' and e.seq < i.seq) order by seq limit ?",
+            [_iso(now or _now()), limit],
+        ).fetchall()
+        return [StoredEvent.from_row(r) for r in rows]
+
+    def complete(self, seq: int, result: str, at: datetime | None = None) -> None:
+        with transaction(self.con):
+            self.con.execute(
+                "update inbox set status = 'done', applied_at = ?, result = ?, last_error = null, "
+                "attempts = attempts + 1 where seq = ?",
+                [_iso(at or _now()), result, seq],
+            )
+
+    def fail(self, seq: int, error: str, final: bool = False) -> str:
+        """Record a failed try: retried later with backoff, or dead after MAX_ATTEMPTS (or at
+        once when `final`, e.g. a bad payload). Returns the new status."""
+        row = self.con.execute("select attempts from inbox where seq = ?", [seq]).fetchone()
+        attempts = (row["attempts"] if row else 0) + 1
+        status = "dead" if final or attempts >= MAX_ATTEMPTS else "pending"
+        due = _now() + timedelta(seconds=backoff(attempts))
+        with transaction(self.con):
+            self.con.execute(
+                "update inbox set status = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
+                "where seq = ?",
+                [status, attempts, error[:2000], _iso(due), seq],
+            )
+        return status
+
+    def defer(self, seqs: list[int], seconds: float, reason: str) -> None:
+        """Push events back without counting an attempt (the destination asked us to wait)."""
+        due = _iso(_now() + timedelta(seconds=seconds))
+        with transaction(self.con):
+            self.con.executemany(
+                "update inbox set next_attempt_at = ?, last_error = ? where seq = ?",
+                [(due, reason, seq) for seq in seqs],
+            )
+
+    # ------------------------------------------------------------------ operators
+    def events(
+        self, status: str | None = None, limit: int = 50, seqs: list[int] | None = None
+    ) -> list[StoredEvent]:
+        where, params = [], []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if seqs:
+            where.append(f"seq in ({', '.join('?' * len(seqs))})")
+            params += seqs
+        sql = "select * from inbox" + (f" where {' and '.join(where)}" if where else "")
+        rows = self.con.execute(sql + " order by seq desc limit ?", [*params, limit]).fetchall()
+        return [StoredEvent.from_row(r) for r in rows]
+
+    def requeue(self, seqs: list[int] | None = None, status: str = "dead") -> int:
+        """Make events pending again with fresh attempts: given `seqs` (replay, any status), else
+        every event in `status` (retry of the dead letters). Returns how many."""
+        now = _iso(_now())
+        with transaction(self.con):
+            if seqs:
+                cursor = self.con.execute(
+                    "update inbox set status = 'pending', attempts = 0, next_attempt_at = ? "
+                    f"where seq in ({', '.join('?' * len(seqs))})",
+                    [now, *seqs],
+                )
+            else:
+                cursor = self.con.execute(
+                    "update inbox set status = 'pending', attempts = 0, next_attempt_at = ? "
+                    "where status = ?",
+                    [now, status],
+                )
+        return cursor.rowcount
+
+    def counts(self) -> dict[str, int]:
+        rows = self.con.execute("select status, count(*) from inbox group by status").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def refusal_counts(self) -> dict[tuple[str, str], int]:
+        rows = self.con.execute(
+            "select source, reason, count(*) from refusals group by 1, 2 order by 3 desc"
+        ).fetchall()
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    # ------------------------------------------------------------------ liveness
+    def beat(self, started_at: datetime) -> None:
+        with transaction(self.con):
+            self.con.execute(
+                "insert into heartbeats values (?, ?, ?) on conflict (pid) do update "
+                "set last_seen_at = excluded.last_seen_at",
+                [os.getpid(), _iso(started_at), _iso(_now())],
+            )
+
+    def stop_beating(self) -> None:
+        with transaction(self.con):
+            self.con.execute("delete from heartbeats where pid = ?", [os.getpid()])

@@ -1,0 +1,269 @@
+"""The webhook receiver: HTTP endpoints that verify a delivery, commit it to the inbox and only
+then answer 2xx. A refused delivery changes nothing but the `refusals` count.
+
+| endpoint | from | verified by | answers |
+|---|---|---|---|
+| `POST /webhooks/hubspot` | HubSpot's Webhooks API (a JSON array of events) | v3 signature (signatures.py) | 200 once durable; 401 bad/stale signature; 400 malformed; 413 too large |
+| `POST /forms/{form_id}` | the company's website (JSON or form-encoded) | shared-secret HMAC | 202 once durable; 401; 404 unknown form; 413; 422 bad e-mail; 429 per-IP limit; 202 honeypot (dropped, counted) |
+| `GET /healthz` | load balancers, tests | — | 200 with inbox counts |
+
+HubSpot does not retry 400, 401, 403, 404 or 405 and retries everything else, so a delivery we
+could not commit answers 503 and HubSpot sends it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from realtime.activities import email_match_key, normalized_email
+from realtime.flows import FlowsConfig
+from realtime.inbox import Event, Inbox
+from realtime.signatures import SignatureError, verify_form, verify_hubspot
+
+log = logging.getLogger("roundtrip.receiver")
+
+MAX_WEBHOOK_BYTES = 1_000_000
+MAX_FORM_BYTES = 16_384
+MAX_FORM_FIELD_CHARS = 1_000
+HUBSPOT_EVENT_KEYS = ("eventId", "subscriptionType", "objectId", "occurredAt")
+
+
+@dataclass(frozen=True)
+class ReceiverSecrets:
+    """HubSpot's app client secret and the website forms' shared secret (None: endpoint off)."""
+
+    hubspot_app_secret: str | None
+    form_secret: str | None
+
+    def __repr__(self) -> str:  # never print the secrets
+        return "ReceiverSecrets(***)"
+
+
+class IpRateLimit:
+    """A token bucket per client address: `rate` posts per second, bursts of `burst`."""
+
+    def __init__(self, rate: float = 5.0, burst: int = 20) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, ip: str) -> float:
+        """0 when the post may go ahead, else the seconds to wait."""
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(ip, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self.buckets[ip] = (tokens - 1, now)
+                return 0.0
+            self.buckets[ip] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.headers = headers or {}
+
+
+def _millis(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value) / 1000, UTC)
+
+
+def hubspot_events(body: bytes) -> list[Event]:
+    """The events of a HubSpot delivery; Refused(400) when it is not HubSpot's shape."""
+    try:
+        items = json.loads(body)
+    except ValueError:
+        raise Refused(400, "body is not JSON") from None
+    if not isinstance(items, list) or not items:
+        raise Refused(400, "body is not a non-empty JSON array of events")
+    events = []
+    for item in items:
+        if not isinstance(item, dict) or any(item.get(k) is None for k in HUBSPOT_EVENT_KEYS):
+            raise Refused(400, f"an event lacks one of {', '.join(HUBSPOT_EVENT_KEYS)}")
+        kind = str(item["subscriptionType"])
+        object_type = kind.split(".", 1)[0]
+        try:
+            occurred = _millis(item["occurredAt"])
+        except (TypeError, ValueError, OverflowError):
+            raise Refused(400, f"event {item['eventId']}: occurredAt is not epoch ms") from None
+        events.append(
+            Event("hubspot", str(item["eventId"]), kind,
+                  f"hubspot:{object_type}:{item['objectId']}", item, occurred)
+        )  # fmt: skip
+    return events
+
+
+def form_fields(body: bytes, content_type: str) -> dict[str, str]:
+    """A form post's fields (JSON object or application/x-www-form-urlencoded)."""
+    if content_type.startswith("application/json"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise Refused(400, "body is not JSON") from None
+        if not isinstance(data, dict):
+            raise Refused(400, "body must be a JSON object of form fields")
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            data = dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
+        except UnicodeDecodeError:
+            raise Refused(400, "body is not UTF-8") from None
+    else:
+        raise Refused(415, "send application/json or application/x-www-form-urlencoded")
+    fields = {}
+    for key, value in data.items():
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise Refused(400, f"field {key!r} is not a single value")
+        text = "" if value is None else str(value)
+        if len(text) > MAX_FORM_FIELD_CHARS:
+            raise Refused(413, f"field {key!r} is longer than {MAX_FORM_FIELD_CHARS} characters")
+        fields[str(key)] = text.strip()
+    return fields
+
+
+def create_app(
+    inbox_path: Path,
+    secrets: ReceiverSecrets,
+    flows: FlowsConfig,
+    *,
+    public_url: str | None = None,
+    on_accept: Callable[[], None] = lambda: None,
+    rate_limit: IpRateLimit | None = None,
+) -> Starlette:
+    """The receiver app. `public_url`: the base URL the vendors call (behind a reverse proxy the
+    URL HubSpot signed is not the one this process sees); `on_accept` wakes the worker."""
+    limiter = rate_limit or IpRateLimit()
+    local = threading.local()
+
+    def inbox() -> Inbox:
+        if not hasattr(local, "inbox"):
+            local.inbox = Inbox(inbox_path)
+        return local.inbox
+
+    def refuse(source: str, exc: Refused) -> Response:
+        inbox().refuse(source, exc.reason, exc.status)
+        log.info("refused %s delivery: %s (%d)", source, exc.reason, exc.status)
+        if exc.status == 200:  # a bot is told nothing
+            return JSONResponse({"status": "accepted"}, 202)
+        return JSONResponse({"status": "refused", "reason": exc.reason}, exc.status, exc.headers)
+
+    async def body_of(request: Request, limit: int) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise Refused(413, f"body over {limit} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise Refused(413, f"body over {limit} bytes")
+        return body
+
+    def signed_url(request: Request) -> str:
+        if not public_url:
+            return str(request.url)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return public_url.rstrip("/") + request.url.path + query
+
+    async def hubspot_webhook(request: Request) -> Response:
+        try:
+            if not secrets.hubspot_app_secret:
+                raise Refused(503, "HubSpot webhooks are not configured (no app secret)")
+            body = await body_of(request, MAX_WEBHOOK_BYTES)
+            try:
+                verify_hubspot(secrets.hubspot_app_secret, request.method, signed_url(request),
+                               body, dict(request.headers))  # fmt: skip
+            except SignatureError as exc:
+                raise Refused(401, f"signature: {exc}") from None
+            events = hubspot_events(body)
+        except Refused as exc:
+            return refuse("hubspot", exc)
+        new, known = inbox().accept(events)
+        if new:
+            on_accept()
+        return JSONResponse({"accepted": new, "duplicates": known})
+
+    async def form_post(request: Request) -> Response:
+        form_id = request.path_params["form_id"]
+        try:
+            ip = request.client.host if request.client else "unknown"
+            wait = limiter.allow(ip)
+            if wait:
+                raise Refused(429, "too many posts from this address",
+                              {"Retry-After": str(max(1, round(wait)))})  # fmt: skip
+            if not secrets.form_secret:
+                raise Refused(503, "website forms are not configured (no form secret)")
+            body = await body_of(request, MAX_FORM_BYTES)
+            try:
+                verify_form(secrets.form_secret, body, dict(request.headers))
+            except SignatureError as exc:
+                raise Refused(401, f"signature: {exc}") from None
+            if form_id not in flows.forms:
+                raise Refused(404, f"unknown form {form_id!r}")
+            fields = form_fields(body, request.headers.get("content-type", ""))
+            if flows.honeypot and fields.get(flows.honeypot):
+                raise Refused(200, f"honeypot field {flows.honeypot!r} filled")
+            key = email_match_key(fields.get("email"))
+            if key is None:
+                raise Refused(
+                    422, f"field 'email' is not an e-mail address: {fields.get('email', '')[:80]!r}"
+                )
+        except Refused as exc:
+            return refuse("website", exc)
+        timestamp = request.headers.get("x-roundtrip-timestamp", "")
+        event_id = (
+            fields.pop("submission_id", "")
+            or hashlib.sha256(
+                form_id.encode() + b"\0" + timestamp.encode() + b"\0" + body
+            ).hexdigest()[:32]
+        )
+        submitted = _submitted_at(fields.pop("submitted_at", ""))
+        fields["email"] = normalized_email(fields["email"]) or fields["email"]
+        payload = {"form_id": form_id, "form_name": flows.forms[form_id], "fields": fields}
+        event = Event("website", event_id, "form.submission", f"email:{key}", payload, submitted)
+        new, _ = inbox().accept([event])
+        if new:
+            on_accept()
+        return JSONResponse({"status": "accepted", "event_id": event_id}, 202)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "events": inbox().counts()})
+
+    return Starlette(
+        routes=[
+            Route("/webhooks/hubspot", hubspot_webhook, methods=["POST"]),
+            Route("/forms/{form_id}", form_post, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+
+
+def _submitted_at(text: str) -> datetime:
+    """When the person submitted (the site's `submitted_at`, ISO or epoch ms), else now."""
+    now = datetime.now(UTC)
+    if not text:
+        return now
+    try:
+        moment = _millis(text) if text.isdigit() else datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        return now
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return min(moment, now)  # a clock ahead of ours must not make latency negative

@@ -1,0 +1,225 @@
+"""`roundtrip serve`: the webhook receiver, the inbox worker and the scheduler in one process.
+
+Threads: uvicorn serves the receiver on the main thread's event loop; one worker thread applies
+inbox events to Salesforce; one thread beats the heartbeat `lead_flow_latency` reads; the
+scheduler (the jobs of `roundtrip schedule`) runs in its own thread unless disabled.
+SIGTERM/SIGINT: the server stops accepting and finishes in-flight requests, the worker finishes
+the batch in hand, running scheduled jobs are asked to stop, then the process exits.
+
+`warehouse/state/serve.json` tells other commands (`sandbox simulate`, tests) where it listens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+
+from connectors.hubspot import HubSpotClient
+from connectors.salesforce import SalesforceClient
+from realtime.flows import DEFAULT_FLOWS_FILE, FlowError, load_flows
+from realtime.inbox import Inbox
+from realtime.receiver import ReceiverSecrets, create_app
+from realtime.worker import SalesforceFields, Worker
+from roundtrip.endpoints import open_endpoints
+from roundtrip.errors import UserError
+from roundtrip.schedule import Scheduler, build_jobs
+from roundtrip.settings import Settings
+from sandbox.state import SandboxPaths, read_json
+from warehouse.location import WarehousePaths
+
+log = logging.getLogger("roundtrip.serve")
+HEARTBEAT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8787
+    public_url: str | None = None  # the URL vendors call, when a reverse proxy fronts us
+    flows_file: Path = DEFAULT_FLOWS_FILE
+    scheduler: bool = True
+
+
+def serve_info_path(settings: Settings) -> Path:
+    return WarehousePaths(settings.warehouse_dir).state_dir / "serve.json"
+
+
+def receiver_secrets(settings: Settings) -> ReceiverSecrets:
+    """The sandbox's own secrets when HubSpot is a stand-in, else the environment's
+    (ROUNDTRIP_HUBSPOT_APP_SECRET, ROUNDTRIP_FORM_SECRET)."""
+    if settings.system("hubspot").is_sandbox:
+        credentials = read_json(SandboxPaths(settings.sandbox_dir).credentials_json) or {}
+        return ReceiverSecrets(
+            credentials.get("hubspot", {}).get("client_secret"),
+            credentials.get("website", {}).get("form_secret"),
+        )
+    return ReceiverSecrets(
+        os.environ.get("ROUNDTRIP_HUBSPOT_APP_SECRET"), os.environ.get("ROUNDTRIP_FORM_SECRET")
+    )
+
+
+def _scheduler(settings: Settings, stack: ExitStack) -> Scheduler:
+    """The jobs of `roundtrip schedule`, holding its lock (one scheduler per warehouse)."""
+    from reverse.specs import SpecError, load_specs
+    from roundtrip.stages.sync import specs_path
+    from warehouse.lock import WriterBusy, writer_lock
+
+    try:
+        specs = load_specs(specs_path())
+    except SpecError as exc:
+        raise UserError(str(exc)) from None
+    lock = WarehousePaths(settings.warehouse_dir).state_dir / "scheduler.lock"
+    try:
+        stack.enter_context(writer_lock(lock, "roundtrip serve", timeout=0))
+    except WriterBusy:
+        raise UserError(
+            f"another scheduler runs for this warehouse ({lock}); stop it or pass --no-scheduler"
+        ) from None
+    return Scheduler(build_jobs(settings.schedule, [(s.name, s.schedule) for s in specs]))
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror}); choose --port") from None
+    sock.listen(1024)
+    return sock
+
+
+def _heartbeat(inbox_path: Path, stopping: threading.Event) -> None:
+    inbox = Inbox(inbox_path)
+    started = datetime.now(UTC)
+    try:
+        while True:
+            inbox.beat(started)
+            if stopping.wait(HEARTBEAT_SECONDS):
+                break
+        inbox.stop_beating()
+    finally:
+        inbox.close()
+
+
+def _work(
+    worker_factory: Callable[[], Worker], stopping: threading.Event, ready: list[Worker]
+) -> None:
+    worker = worker_factory()
+    ready.append(worker)
+    try:
+        worker.run(stopping)
+    finally:
+        worker.inbox.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, leaving signals to us: it would re-raise SIGTERM after its own shutdown and so
+    end the process before the worker and the scheduler finished."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def serve(settings: Settings, options: ServeOptions) -> None:
+    """Run until SIGTERM/SIGINT."""
+    try:
+        flows = load_flows(options.flows_file)
+    except FlowError as exc:
+        raise UserError(str(exc)) from None
+    paths = WarehousePaths(settings.warehouse_dir)
+    paths.state_dir.mkdir(parents=True, exist_ok=True)
+    inbox_path = paths.state_file("events")
+    Inbox(inbox_path).close()  # create the file and schema before the first request
+    secrets = receiver_secrets(settings)
+    sock = _listen(options.host, options.port)
+    url = f"http://{options.host}:{sock.getsockname()[1]}"
+    target = (options.public_url or url).rstrip("/") + "/webhooks/hubspot"
+    stopping = threading.Event()
+    threads: list[threading.Thread] = []
+    with ExitStack() as stack:
+        endpoints = {
+            e.system: e
+            for e in stack.enter_context(open_endpoints(settings, ["salesforce", "hubspot"]))
+        }
+        salesforce = stack.enter_context(SalesforceClient.from_endpoint(endpoints["salesforce"]))
+        hubspot = stack.enter_context(HubSpotClient.from_endpoint(endpoints["hubspot"]))
+        fields = SalesforceFields(salesforce)
+        try:
+            fields.check(flows)
+        except FlowError as exc:
+            raise UserError(f"{options.flows_file}: {exc}") from None
+        if endpoints["hubspot"].mode == "sandbox":  # a developer does this once in the app
+            credentials = endpoints["hubspot"].credentials
+            hubspot.set_webhook_target(
+                credentials["app_id"], credentials["developer_api_key"], target
+            )
+        workers: list[Worker] = []
+
+        def make_worker() -> Worker:
+            return Worker(Inbox(inbox_path), flows, salesforce, hubspot, fields)
+
+        threads.append(
+            threading.Thread(
+                target=_work, args=(make_worker, stopping, workers), name="inbox-worker"
+            )
+        )
+        threads.append(
+            threading.Thread(target=_heartbeat, args=(inbox_path, stopping), name="heartbeat")
+        )
+        scheduler = _scheduler(settings, stack) if options.scheduler else None
+        if scheduler is not None:
+            threads.append(threading.Thread(target=scheduler.run_forever, name="scheduler"))
+        for thread in threads:
+            thread.start()
+
+        def wake() -> None:
+            if workers:
+                workers[0].wake.set()
+
+        app = create_app(inbox_path, secrets, flows, public_url=options.public_url, on_accept=wake)
+        server = _Server(
+            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                           server_header=False, timeout_graceful_shutdown=10)
+        )  # fmt: skip
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
+        info = serve_info_path(settings)
+        info.write_text(json.dumps({"pid": os.getpid(), "url": url, "webhook_target": target}))
+        log.info("serving on %s (HubSpot webhooks: %s; forms: %s/forms/<id>)", url, target, url)
+        try:
+            server.run(sockets=[sock])
+        finally:
+            log.info("stopping: finishing in-flight events")
+            stopping.set()
+            if scheduler is not None:
+                scheduler.request_stop()
+            if workers:
+                workers[0].wake.set()
+            for thread in threads:
+                thread.join()
+            info.unlink(missing_ok=True)
+            log.info("stopped")
+
+
+def running_url(settings: Settings) -> str:
+    """The base URL of the running `roundtrip serve` for this warehouse."""
+    info = read_json(serve_info_path(settings))
+    if not info or not info.get("url"):
+        raise UserError(
+            "`roundtrip serve` is not running for this warehouse; start it or pass --target"
+        )
+    return str(info["url"])
