@@ -266,7 +266,3 @@ class Inbox:
                 "set last_seen_at = excluded.last_seen_at",
                 [os.getpid(), _iso(started_at), _iso(_now())],
             )
-
-    def stop_beating(self) -> None:
-        with transaction(self.con):
-            self.con.execute("delete from heartbeats where pid = ?", [os.getpid()])

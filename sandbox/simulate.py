@@ -4,7 +4,8 @@ exercised and measured.
 
 Website posts go to the receiver's `/forms/<id>` signed with the website's shared secret (the
 site's side of the contract; the receiver verifies it), each with its own `submission_id` and
-`submitted_at`. A post that fails (receiver down, 5xx, 429) is retried with backoff until the run
+`submitted_at`, and the visitor's address in `X-Forwarded-For` (the site's backend forwards
+it; the receiver's per-address limit trusts it from loopback only, uvicorn's default). A post that fails (receiver down, 5xx, 429) is retried with backoff until the run
 ends plus a grace period, as a site's form backend would. HubSpot activity is made through the
 HubSpot stand-in (`POST /_sandbox/activity`), which records it and delivers the signed webhooks.
 
@@ -94,9 +95,11 @@ class Simulation:
         n = len(self.people)
         first, last = self.random.choice(FIRST), self.random.choice(LAST)
         company = f"Sim{self.seed}-{n // 5}"
+        ip = f"198.51.{n // 250 % 256}.{n % 250 + 1}"  # the visitor's address (TEST-NET-2)
         person = {"firstname": first, "lastname": last, "company": f"{company} Inc",
                   "jobtitle": "Marketing Manager",
-                  "email": f"{first}.{last}.{self.seed}.{n}@{company.lower()}.example"}  # fmt: skip
+                  "email": f"{first}.{last}.{self.seed}.{n}@{company.lower()}.example",
+                  "ip": ip}  # fmt: skip
         self.people.append(person)
         return person
 
@@ -110,6 +113,7 @@ class Simulation:
 
     async def post_form(self, client: httpx.AsyncClient, deadline: float) -> None:
         fields = self.form_fields()
+        ip = fields.pop("ip")
         form_id = self.random.choice(FORMS)
         body = json.dumps(fields).encode()
         status: int | None = None
@@ -117,6 +121,7 @@ class Simulation:
         while True:
             headers = {
                 "Content-Type": "application/json",
+                "X-Forwarded-For": ip,
                 **sign(self.secret, body, int(time.time())),
             }
             try:

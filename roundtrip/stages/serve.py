@@ -104,12 +104,11 @@ def _listen(host: str, port: int) -> socket.socket:
 def _heartbeat(inbox_path: Path, stopping: threading.Event) -> None:
     inbox = Inbox(inbox_path)
     started = datetime.now(UTC)
-    try:
+    try:  # the last beat stays: how long ago it was tells health that serve is down
         while True:
             inbox.beat(started)
             if stopping.wait(HEARTBEAT_SECONDS):
                 break
-        inbox.stop_beating()
     finally:
         inbox.close()
 
