@@ -32,7 +32,9 @@ def test_events_of_one_record_are_claimed_one_at_a_time_in_order(tmp_path: Path)
     assert [e.event_id for e in inbox.claim(10, later)] == ["2", "3"]
 
 
-def test_an_event_is_dead_lettered_after_the_last_attempt_and_can_be_retried(tmp_path: Path) -> None:
+def test_an_event_is_dead_lettered_after_the_last_attempt_and_can_be_retried(
+    tmp_path: Path,
+) -> None:
     inbox = Inbox(tmp_path / "events.sqlite")
     inbox.accept([event("1")])
     seq = inbox.claim(1)[0].seq

@@ -117,7 +117,12 @@ def test_website_forms_json_and_form_encoded(receiver: Receiver) -> None:
     assert stored["s-1"].record_key == "email:ada@example.com"
     assert stored["s-1"].payload["fields"]["email"] == "ada@example.com"
     assert stored["s-1"].payload["form_name"] == "Demo request"
-    assert receiver.form("demo-request", {"email": "ada@example.com", "submission_id": "s-1"}).status_code == 202
+    assert (
+        receiver.form(
+            "demo-request", {"email": "ada@example.com", "submission_id": "s-1"}
+        ).status_code
+        == 202
+    )
     assert receiver.stored() == 2  # the repeated submission id is the same event
 
 
@@ -126,7 +131,12 @@ def test_website_forms_json_and_form_encoded(receiver: Receiver) -> None:
     [
         ("no-such-form", {"email": "a@b.example"}, 404, "unknown form"),
         ("demo-request", {"firstname": "No e-mail"}, 422, "field 'email' is not an e-mail address"),
-        ("demo-request", {"email": "not-an-address"}, 422, "field 'email' is not an e-mail address"),
+        (
+            "demo-request",
+            {"email": "not-an-address"},
+            422,
+            "field 'email' is not an e-mail address",
+        ),
         ("demo-request", {"email": "a@b.example", "notes": "x" * MAX_FORM_BYTES}, 413, "body over"),
         ("demo-request", {"email": ["a@b.example"]}, 400, "field 'email' is not a single value"),
     ],
@@ -137,7 +147,7 @@ def test_a_bad_form_post_is_refused_with_no_side_effect(
     response = receiver.form(form_id, fields)
     assert response.status_code == status, response.text
     assert receiver.stored() == 0
-    assert [why for (_, why) in receiver.refused()][0].startswith(reason)
+    assert next(why for (_, why) in receiver.refused()).startswith(reason)
 
 
 def test_forged_forms_honeypots_and_floods_are_refused(receiver: Receiver) -> None:

@@ -1,0 +1,140 @@
+"""`roundtrip serve` end to end on the sandbox: people submit forms and click e-mails in real
+time, every accepted event reaches Salesforce once in effect, health measures the latency, and a
+kill -9 mid-burst loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.history import connect_history, read_results
+from monitor.results import CheckResult
+from sandbox.control import down
+from tests.conftest import Project
+from tests.realtime.serve_support import (
+    Serve,
+    all_applied,
+    inbox,
+    leads_per_email,
+    sandbox_running,
+    truth,
+    wait_until,
+    world,
+)
+from warehouse.location import WarehousePaths
+
+pytestmark = pytest.mark.slow
+
+
+def latency_result(project: Project) -> CheckResult:
+    con = connect_history(WarehousePaths(project.warehouse))
+    try:
+        (stored,) = [
+            s for s in read_results(con, last_runs=1) if s.result.check == "lead_flow_latency"
+        ]
+    finally:
+        con.close()
+    return stored.result
+
+
+FAST_RETRIES = {"ROUNDTRIP_SANDBOX_WEBHOOK_RETRY_SCALE": "0.01"}  # HubSpot's 1 min → 0.6 s
+
+
+def check_salesforce(project: Project) -> None:
+    """What the flows promise, judged against the simulation's truth in the world file."""
+    activities = truth(project)
+    website = [t for t in activities if t["source"] == "website" and t["status"] == 202]
+    hubspot = [t for t in activities if t["source"] == "hubspot"]
+    leads = leads_per_email(project)
+    for submission in website:
+        assert leads.get(submission["email"].lower()) == 1, submission  # one Lead per person
+    with world(project) as con:
+        tasks = dict(con.execute(
+            'select "Roundtrip_Event_Id__c", count(*) from salesforce_task group by 1'
+        ).fetchall())  # fmt: skip
+        known = {r[0] for r in con.execute(
+            'select lower(trim("Email")) from salesforce_lead where not "IsDeleted" '
+            'union select lower(trim("Email")) from salesforce_contact where not "IsDeleted"'
+        ).fetchall()}  # fmt: skip
+        members = con.execute(
+            "select count(*) from salesforce_campaign_member m join salesforce_lead l "
+            'on m."LeadId" = l."Id" where l."Email" like \'%.example\''
+        ).fetchone()[0]
+    assert all(n == 1 for n in tasks.values())
+    for activity in hubspot:
+        expected = 1 if activity["email"].strip().lower() in known else 0
+        assert tasks.get(f"hubspot:{activity['event_id']}", 0) == expected, activity
+    assert members > 0  # submissions with a known utm_campaign joined their Campaign
+
+
+def test_forms_and_clicks_reach_salesforce_once_and_health_measures_it(
+    transformed_project: Project,
+) -> None:
+    p = transformed_project
+    serve = Serve(p, **FAST_RETRIES)
+    p.roundtrip("sandbox", "simulate", "--events-per-second", "20", "--seconds", "3",
+                "--hubspot-share", "0.3", "--seed", "3")  # fmt: skip
+    wait_until(lambda: all_applied(p), "every simulated activity to be applied")
+    health = p.roundtrip("health", "lead_flow_latency", check=False)
+    assert health.returncode == 0, health.stdout + health.stderr
+    measured = latency_result(p)
+    assert measured.value < 5 and "submissions in the last" in measured.message
+    listed = p.roundtrip("events", "list", "--status", "done", "--limit", "5")
+    assert "form_to_lead" in listed.stdout
+    assert serve.stop() == 0
+    assert not (p.warehouse / "state" / "serve.json").exists()
+    wait_until(lambda: not sandbox_running(p), "the sandbox started by serve to stop")
+    check_salesforce(p)
+
+    # serve has been down for 10 minutes: the receiver cannot see what it misses → red
+    con = sqlite3.connect(p.warehouse / "state" / "events.sqlite")
+    stale = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    con.execute("update heartbeats set last_seen_at = ?", [stale])
+    con.commit()
+    con.close()
+    down_check = p.roundtrip("health", "lead_flow_latency", check=False)
+    assert down_check.returncode == 2, down_check.stdout
+    stopped = latency_result(p)
+    assert stopped.value >= 10 and "`roundtrip serve` last seen 10" in stopped.message
+
+
+def test_kill_minus_nine_mid_burst_loses_and_duplicates_nothing(project: Project) -> None:
+    p = project
+    serve = Serve(p, **FAST_RETRIES)
+    simulation = subprocess.Popen(
+        [sys.executable, "-m", "roundtrip", "sandbox", "simulate", "--events-per-second", "25",
+         "--seconds", "8", "--hubspot-share", "0.3", "--seed", "11"],
+        cwd=p.root, env=p.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    for round_ in range(2):
+        threshold = 20 * (round_ + 1)
+
+        def some_done(n: int = threshold) -> bool:
+            con = inbox(p)
+            try:
+                return (
+                    con.execute("select count(*) from inbox where status = 'done'").fetchone()[0]
+                    >= n
+                )
+            finally:
+                con.close()
+
+        wait_until(some_done, f"{threshold} applied events before kill {round_ + 1}")
+        serve.kill()  # kill -9: mid-batch, mid-request, whatever it was doing
+        serve = Serve(p, **FAST_RETRIES)
+    output, _ = simulation.communicate(timeout=300)
+    assert simulation.returncode == 0, output
+    wait_until(lambda: all_applied(p), "every simulated activity to be applied after the kills")
+    con = inbox(p)
+    dead = con.execute(
+        "select count(*), group_concat(last_error) from inbox where status = 'dead'"
+    ).fetchone()
+    con.close()
+    assert dead[0] == 0, dead[1]
+    assert serve.stop() == 0
+    down(paths=p.sandbox)
+    check_salesforce(p)
