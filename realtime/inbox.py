@@ -7,7 +7,8 @@ warehouse/state_store.py) and is mirrored into the warehouse schema `events` on 
 |---|---|
 | `inbox` | accepted event: source, the vendor's event id (unique per source), the record it is about, payload, status (`pending`, `done`, `dead`), attempts, next attempt, last error, when it occurred, was received and was applied |
 | `refusals` | refused delivery: source, reason, HTTP status, when (no payload is kept: it may be forged) |
-| `heartbeats` | running `roundtrip serve` process: pid, started, last seen |
+| `cursors` | polled source object (Salesforce Lead, Contact): the newest change stamp seen |
+| `heartbeats` | `roundtrip serve` process: pid, started, last seen (kept after it stops) |
 
 Guarantees: a delivery is committed in one transaction before it is acknowledged; a second
 delivery of the same (source, event id) is a no-op; events about the same record are applied in
@@ -57,6 +58,12 @@ create table if not exists refusals (
     reason text not null,
     http_status integer not null,
     refused_at timestamp not null
+);
+create table if not exists cursors (
+    source text not null,
+    object text not null,
+    cursor timestamp not null,
+    primary key (source, object)
 );
 create table if not exists heartbeats (
     pid integer primary key,
@@ -265,4 +272,19 @@ class Inbox:
                 "insert into heartbeats values (?, ?, ?) on conflict (pid) do update "
                 "set last_seen_at = excluded.last_seen_at",
                 [os.getpid(), _iso(started_at), _iso(_now())],
+            )
+
+    # ------------------------------------------------------------------ polled sources
+    def cursor(self, source: str, obj: str) -> datetime | None:
+        row = self.con.execute(
+            "select cursor from cursors where source = ? and object = ?", [source, obj]
+        ).fetchone()
+        return _parse(row["cursor"]) if row else None
+
+    def set_cursor(self, source: str, obj: str, moment: datetime) -> None:
+        with transaction(self.con):
+            self.con.execute(
+                "insert into cursors values (?, ?, ?) on conflict (source, object) "
+                "do update set cursor = max(cursor, excluded.cursor)",
+                [source, obj, _iso(moment)],
             )

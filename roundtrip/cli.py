@@ -355,6 +355,13 @@ def schedule(ctx: click.Context) -> None:
     help="The flows file (default: realtime/flows.yml).",
 )
 @click.option("--no-scheduler", is_flag=True, help="Receive and apply events only.")
+@click.option(
+    "--salesforce-poll-seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="How often to poll Salesforce for changed Leads and Contacts (0: never).",
+)
 @click.option("--check", is_flag=True, help="Validate the flows file and exit.")
 @click.pass_context
 def serve(
@@ -364,6 +371,7 @@ def serve(
     public_url: str | None,
     flows_file: Path | None,
     no_scheduler: bool,
+    salesforce_poll_seconds: float,
     check: bool,
 ) -> None:
     """Run the real-time service until SIGTERM: receive webhooks and website form posts, keep
@@ -372,6 +380,7 @@ def serve(
 
     \b
     POST /webhooks/hubspot   HubSpot's webhook deliveries (v3 signature checked)
+    (poll)                   Salesforce Lead/Contact changes on SystemModstamp, every minute
     POST /forms/<form id>    the website's form posts (shared-secret HMAC checked)
     GET  /healthz            liveness and inbox counts
     Secrets: ROUNDTRIP_HUBSPOT_APP_SECRET, ROUNDTRIP_FORM_SECRET (the sandbox has its own).
@@ -388,7 +397,8 @@ def serve(
             raise UserError(str(exc)) from None
         click.echo(f"{flows}: {len(config.flows)} flows, {len(config.forms)} forms: valid")
         return
-    run_serve(_settings(ctx), ServeOptions(host, port, public_url, flows, not no_scheduler))
+    options = ServeOptions(host, port, public_url, flows, not no_scheduler, salesforce_poll_seconds)
+    run_serve(_settings(ctx), options)
 
 
 @cli.group()

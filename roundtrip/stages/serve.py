@@ -1,8 +1,9 @@
 """`roundtrip serve`: the webhook receiver, the inbox worker and the scheduler in one process.
 
 Threads: uvicorn serves the receiver on the main thread's event loop; one worker thread applies
-inbox events to Salesforce; one thread beats the heartbeat `lead_flow_latency` reads; the
-scheduler (the jobs of `roundtrip schedule`) runs in its own thread unless disabled.
+inbox events to Salesforce; one polls Salesforce for changed Leads and Contacts (see
+realtime/salesforce_poll.py for why a poll); one beats the heartbeat `lead_flow_latency` reads;
+the scheduler (the jobs of `roundtrip schedule`) runs in its own thread unless disabled.
 SIGTERM/SIGINT: the server stops accepting and finishes in-flight requests, the worker finishes
 the batch in hand, running scheduled jobs are asked to stop, then the process exits.
 
@@ -31,6 +32,7 @@ from connectors.salesforce import SalesforceClient
 from realtime.flows import DEFAULT_FLOWS_FILE, FlowError, load_flows
 from realtime.inbox import Inbox
 from realtime.receiver import ReceiverSecrets, create_app
+from realtime.salesforce_poll import SalesforcePoller
 from realtime.worker import SalesforceFields, Worker
 from roundtrip.endpoints import open_endpoints
 from roundtrip.errors import UserError
@@ -50,6 +52,7 @@ class ServeOptions:
     public_url: str | None = None  # the URL vendors call, when a reverse proxy fronts us
     flows_file: Path = DEFAULT_FLOWS_FILE
     scheduler: bool = True
+    salesforce_poll_seconds: float = 60.0  # 0: do not poll Salesforce for changes
 
 
 def serve_info_path(settings: Settings) -> Path:
@@ -111,6 +114,16 @@ def _heartbeat(inbox_path: Path, stopping: threading.Event) -> None:
                 break
     finally:
         inbox.close()
+
+
+def _poll(
+    poller_factory: Callable[[], SalesforcePoller], stopping: threading.Event, interval: float
+) -> None:
+    poller = poller_factory()
+    try:
+        poller.run(stopping, interval)
+    finally:
+        poller.inbox.close()
 
 
 def _work(
@@ -179,6 +192,13 @@ def serve(settings: Settings, options: ServeOptions) -> None:
         threads.append(
             threading.Thread(target=_heartbeat, args=(inbox_path, stopping), name="heartbeat")
         )
+        if options.salesforce_poll_seconds > 0:
+            polling = stack.enter_context(SalesforceClient.from_endpoint(endpoints["salesforce"]))
+            threads.append(threading.Thread(
+                target=_poll, name="salesforce-poll",
+                args=(lambda: SalesforcePoller(polling, Inbox(inbox_path)), stopping,
+                      options.salesforce_poll_seconds),
+            ))  # fmt: skip
         scheduler = _scheduler(settings, stack) if options.scheduler else None
         if scheduler is not None:
             threads.append(threading.Thread(target=scheduler.run_forever, name="scheduler"))

@@ -24,20 +24,24 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 120.0)
         time.sleep(0.1)
 
 
+STARTED: list[subprocess.Popen] = []  # killed after each test (tests/realtime/conftest.py)
+
+
 class Serve:
     """One `roundtrip serve` process of a project."""
 
-    def __init__(self, project: Project, **env: str) -> None:
+    def __init__(self, project: Project, *args: str, **env: str) -> None:
         self.project = project
         self.info = project.warehouse / "state" / "serve.json"
         self.log = project.root / "serve.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "roundtrip", "serve", "--port", "0", "--no-scheduler"],
+            [sys.executable, "-m", "roundtrip", "serve", "--port", "0", "--no-scheduler", *args],
             cwd=project.root,
             env={**project.env, **env},
             stdout=self.log.open("a"),
             stderr=subprocess.STDOUT,
         )
+        STARTED.append(self.process)
         wait_until(self.listening, "roundtrip serve to listen (serve.json)")
 
     def listening(self) -> bool:

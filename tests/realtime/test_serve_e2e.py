@@ -44,6 +44,29 @@ def latency_result(project: Project) -> CheckResult:
 FAST_RETRIES = {"ROUNDTRIP_SANDBOX_WEBHOOK_RETRY_SCALE": "0.01"}  # HubSpot's 1 min → 0.6 s
 
 
+def created_leads(project: Project) -> int:
+    con = inbox(project)
+    try:
+        return con.execute(
+            "select count(*) from inbox where result like '%Lead % created%'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def polled_leads(project: Project) -> int:
+    """Leads the Salesforce poll saw that the flows created (their ids are in the results)."""
+    con = inbox(project)
+    try:
+        return con.execute(
+            "select count(distinct p.record_key) from inbox p join inbox f on f.result like "
+            "'%Lead ' || replace(p.record_key, 'salesforce:lead:', '') || ' created%' "
+            "where p.source = 'salesforce' and p.kind = 'lead.changed'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
 def check_salesforce(project: Project) -> None:
     """What the flows promise, judged against the simulation's truth in the world file."""
     activities = truth(project)
@@ -75,16 +98,18 @@ def test_forms_and_clicks_reach_salesforce_once_and_health_measures_it(
     transformed_project: Project,
 ) -> None:
     p = transformed_project
-    serve = Serve(p, **FAST_RETRIES)
+    serve = Serve(p, "--salesforce-poll-seconds", "1", **FAST_RETRIES)
     p.roundtrip("sandbox", "simulate", "--events-per-second", "20", "--seconds", "3",
                 "--hubspot-share", "0.3", "--seed", "3")  # fmt: skip
     wait_until(lambda: all_applied(p), "every simulated activity to be applied")
+    wait_until(lambda: polled_leads(p) >= created_leads(p) > 0,
+               "the Salesforce poll to bring every Lead the flows created into the inbox")  # fmt: skip
     health = p.roundtrip("health", "lead_flow_latency", check=False)
     assert health.returncode == 0, health.stdout + health.stderr
     measured = latency_result(p)
     assert measured.value < 5 and "submissions in the last" in measured.message
     listed = p.roundtrip("events", "list", "--status", "done", "--limit", "5")
-    assert "form_to_lead" in listed.stdout
+    assert "Event inbox: done" in listed.stdout and "lead.changed" in listed.stdout
     assert serve.stop() == 0
     assert not (p.warehouse / "state" / "serve.json").exists()
     wait_until(lambda: not sandbox_running(p), "the sandbox started by serve to stop")
