@@ -1,5 +1,5 @@
 """Status (`roundtrip status`, through roundtrip/stages/status.py): the integration map — every source system and every reverse sync — with
-each one's last run, the rows it moved, how fresh its data is and its open alerts.
+each one's last run, the rows it moved, how fresh its data is and its open alerts — and the real-time path's inbox.
 
 Reads the published warehouse (load runs, raw tables), the reverse sync log and the alert state
 in `<warehouse>/state/monitor.sqlite`; works while a load runs and before anything was loaded.
@@ -96,6 +96,37 @@ def _syncs(ctx: CheckContext) -> list[Integration]:
     return lines
 
 
+def _realtime(paths: WarehousePaths) -> list[Integration]:
+    """The real-time path (`roundtrip serve`), from the live inbox; nothing before it first ran."""
+    path = paths.state_file("events")
+    if not path.exists():
+        return []
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        counts = dict(con.execute("select status, count(*) from inbox group by status").fetchall())
+        (applied,) = con.execute("select max(applied_at) from inbox").fetchone()
+        (seen,) = con.execute("select max(last_seen_at) from heartbeats").fetchone()
+        (refused,) = con.execute("select count(*) from refusals").fetchone()
+    finally:
+        con.close()
+    silent = (datetime.now(UTC) - datetime.fromisoformat(seen)).total_seconds() if seen else None
+    running = silent is not None and silent < 60
+    dead = counts.get("dead", 0)
+    rows = (f"{counts.get('done', 0):,} applied, {counts.get('pending', 0):,} waiting, "
+            f"{dead:,} dead{' (roundtrip events list --status dead)' if dead else ''}, "
+            f"{refused:,} refused")  # fmt: skip
+    return [
+        Integration(
+            "realtime",
+            "website forms, HubSpot webhooks, Salesforce poll → inbox → Salesforce",
+            "serve running" if running else "serve stopped",
+            f"applied {_when(datetime.fromisoformat(applied)) if applied else 'never'}",
+            rows,
+            "live" if running else f"serve last seen {HOURS.format((silent or 0) / 3600)} ago",
+        )
+    ]
+
+
 def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> StatusView:
     """The integration map as of `now` (the monitoring clock)."""
     published = paths.published.exists()
@@ -104,6 +135,7 @@ def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> Stat
         runs = system_runs(con)
         integrations = [_source(ctx, s, runs.get(s, [])) for s in systems]
         integrations += _syncs(ctx)
+    integrations += _realtime(paths)
     alerts = []
     if paths.state_file("monitor").exists():
         state = sqlite3.connect(f"file:{paths.state_file('monitor')}?mode=ro", uri=True, timeout=30)

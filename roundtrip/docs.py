@@ -216,8 +216,8 @@ def write_dictionary(rows: list[DictionaryRow], docs_dir: Path) -> None:
 
 
 def write_integration_map(settings: Settings, docs_dir: Path) -> None:
-    """Source, Destination, Data, Frequency, Method for every enabled load, the transform and
-    every reverse sync."""
+    """Source, Destination, Data, Frequency, Method for every enabled load, the transform,
+    every reverse sync and the real-time flows."""
     lines = [
         "# Integration map",
         "",
@@ -245,7 +245,37 @@ def write_integration_map(settings: Settings, docs_dir: Path) -> None:
             f"{', '.join(spec.fields)} | cron `{spec.schedule}` (`roundtrip sync {spec.name}`) | "
             f"reverse sync, {spec.mode}: changed rows only, vendor batch endpoint |"
         )
+    lines += _realtime_rows()
     (docs_dir / "integration_map.md").write_text("\n".join(lines) + "\n")
+
+
+def _realtime_rows() -> list[str]:
+    """The flows `roundtrip serve` runs (realtime/flows.yml) and its Salesforce change poll."""
+    from realtime.flows import load_flows
+
+    sources = {("form.submission", "website"): "website forms (`POST /forms/<id>`)",
+               ("form.submission", "hubspot"): "HubSpot form submissions (webhook)",
+               ("email.click", "hubspot"): "HubSpot e-mail clicks (webhook)"}  # fmt: skip
+    targets = {"upsert_lead": "Salesforce Lead (update or create) + CampaignMember",
+               "create_task": "Salesforce Task on the Lead/Contact"}  # fmt: skip
+    rows = []
+    for flow in load_flows().flows:
+        allowed = flow.filter.get("source", ("website", "hubspot"))
+        origin = "; ".join(
+            text for (activity, source), text in sources.items()
+            if activity in flow.activities and source in allowed
+        )  # fmt: skip
+        fields = ", ".join(flow.fields) or "subject, date, who"
+        rows.append(
+            f"| {origin} | {targets[flow.action]} | {fields} | real-time, seconds "
+            f"(`roundtrip serve`) | signed webhook / form post → durable inbox → flow "
+            f"`{flow.name}` |"
+        )
+    rows.append(
+        "| Salesforce Lead, Contact changes | event inbox (schema `events` on publish) | Id, "
+        "e-mail, status, conversion | every 60 s (`roundtrip serve`) | SOQL poll on SystemModstamp |"
+    )
+    return rows
 
 
 def build_docs(settings: Settings) -> list[Path]:

@@ -125,6 +125,8 @@ def test_forms_and_clicks_reach_salesforce_once_and_health_measures_it(
     assert down_check.returncode == 2, down_check.stdout
     stopped = latency_result(p)
     assert stopped.value >= 10 and "`roundtrip serve` last seen 10" in stopped.message
+    status = p.roundtrip("status").stdout
+    assert "realtime" in status and "serve stopped" in status
 
 
 def test_kill_minus_nine_mid_burst_loses_and_duplicates_nothing(project: Project) -> None:

@@ -56,3 +56,6 @@ def test_integration_map_lists_every_enabled_system(
         assert f"| {system} (sandbox stand-in) | DuckDB `raw_{system}`" in text
     assert "| DuckDB `crm_record_scores` | salesforce Lead (by Id) | Lead_Score__c," in text
     assert "(`roundtrip sync hubspot_contact_scores`)" in text
+    realtime = [line for line in text.splitlines() if "real-time, seconds" in line]
+    assert [("form_to_lead" in realtime[0]), ("activity_to_task" in realtime[1])] == [True, True]
+    assert "| Salesforce Lead, Contact changes | event inbox" in text
