@@ -54,7 +54,7 @@ bench: $(STAMP) ## Run the benchmarks; results go to bench/results/ and docs/ben
 	@echo "==> benchmarks"
 	@$(BIN)/python -m bench
 
-lint: $(STAMP) ## ruff check and format check, mypy on connectors/, reverse/ and warehouse/
+lint: $(STAMP) ## ruff check and format check, mypy on connectors/, reverse/, realtime/ and warehouse/
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy

@@ -222,18 +222,12 @@ class Inbox:
             )
 
     # ------------------------------------------------------------------ operators
-    def events(
-        self, status: str | None = None, limit: int = 50, seqs: list[int] | None = None
-    ) -> list[StoredEvent]:
-        where, params = [], []
-        if status:
-            where.append("status = ?")
-            params.append(status)
-        if seqs:
-            where.append(f"seq in ({', '.join('?' * len(seqs))})")
-            params += seqs
-        sql = "select * from inbox" + (f" where {' and '.join(where)}" if where else "")
-        rows = self.con.execute(sql + " order by seq desc limit ?", [*params, limit]).fetchall()
+    def events(self, status: str | None = None, limit: int = 50) -> list[StoredEvent]:
+        """The newest events, all or in one status."""
+        where, params = ("where status = ?", [status]) if status else ("", [])
+        rows = self.con.execute(
+            f"select * from inbox {where} order by seq desc limit ?", [*params, limit]
+        ).fetchall()
         return [StoredEvent.from_row(r) for r in rows]
 
     def requeue(self, seqs: list[int] | None = None, status: str = "dead") -> int:
