@@ -108,6 +108,19 @@ def _unfinished(root: Path) -> int:
         con.close()
 
 
+def _missing(root: Path, sandbox: SandboxPaths) -> int:
+    """Activities the simulation made (and the receiver or HubSpot accepted) not yet applied."""
+    expected = {(t["source"], t["event_id"]) for t in _truth(sandbox) if t["status"] in (200, 202)}
+    con = _inbox(root)
+    try:
+        done = set(
+            con.execute("select source, event_id from inbox where status = 'done'").fetchall()
+        )
+    finally:
+        con.close()
+    return len(expected - done)
+
+
 def _truth(sandbox: SandboxPaths) -> list[dict[str, Any]]:
     path = sandbox.root / "simulated.jsonl"
     return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
@@ -185,6 +198,7 @@ def _effects(sandbox: SandboxPaths, truth: list[dict[str, Any]], root: Path) -> 
         ).fetchone()[0]
     return {
         "lost": len(accepted - done),
+        "lost_hubspot": len({a for a in accepted - done if a[0] == "hubspot"}),
         "website_posts_not_accepted": sum(1 for t in truth if t["status"] not in (200, 202)),
         "people_without_lead": sum(1 for e in emails if leads.get(e, 0) == 0),
         "duplicate_leads": sum(1 for e in emails if leads.get(e, 0) > 1),
@@ -226,7 +240,9 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
             _wait(lambda: burst.poll() is not None, "the burst", tick=serve.sample)
             truth = _truth(sandbox)
             ids = {t["event_id"] for t in truth}
-            _wait(lambda: _unfinished(root) == 0, "the burst to be applied", tick=serve.sample)
+            _wait(
+                lambda: _missing(root, sandbox) == 0, "the burst to be applied", tick=serve.sample
+            )
             seconds_to_salesforce = _latencies(root, ids)
             figures["burst_activities"] = len(truth)
             figures["burst_to_salesforce_p50_s"] = round(
@@ -248,7 +264,7 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
                 serve.kill()
                 serve = Serve(root, env, port)
                 trial.wait(timeout=300)
-                _wait(lambda: _unfinished(root) == 0, "the trial to be applied")
+                _wait(lambda: _missing(root, sandbox) == 0, "the trial to be applied")
                 serve.stop()
         figures["kill_trials"] = KILL_TRIALS
         effects = _effects(sandbox, _truth(sandbox), root)

@@ -10,7 +10,8 @@ warehouse/state_store.py) and is mirrored into the warehouse schema `events` on 
 | `cursors` | polled source object (Salesforce Lead, Contact): the newest change stamp seen |
 | `heartbeats` | `roundtrip serve` process: pid, started, last seen (kept after it stops) |
 
-Guarantees: a delivery is committed in one transaction before it is acknowledged; a second
+Guarantees: a delivery is committed (fsynced: synchronous=FULL) before it is acknowledged, with
+the deliveries of concurrent requests sharing one transaction (receiver.py groups them); a second
 delivery of the same (source, event id) is a no-op; events about the same record are applied in
 the order they were received (an event is claimable only while no earlier event of its record is
 unfinished); a failed event waits with exponential backoff and is dead-lettered after
@@ -145,37 +146,44 @@ class Inbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.con = connect_state(path, SCHEMA)
+        self.con.execute("PRAGMA synchronous=FULL")  # an acknowledged event survives power loss
         self.con.row_factory = sqlite3.Row
 
     def close(self) -> None:
         self.con.close()
 
     # ------------------------------------------------------------------ receiving
-    def accept(self, events: Iterable[Event]) -> tuple[int, int]:
-        """Commit a delivery's events in one transaction; (new, already known) counts."""
+    def record(
+        self, deliveries: list[list[Event]], refusals: Iterable[tuple[str, str, int]] = ()
+    ) -> list[tuple[int, int]]:
+        """Commit several deliveries (and refusals: source, reason, HTTP status) in one
+        transaction, so concurrent requests share one fsync; (new, already known) per delivery."""
         now = _iso(_now())
-        new = 0
-        total = 0
+        counts = []
         with transaction(self.con):
-            for e in events:
-                total += 1
-                cursor = self.con.execute(
-                    "insert into inbox (source, event_id, kind, record_key, payload, occurred_at, "
-                    "received_at, next_attempt_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
-                    "on conflict (source, event_id) do nothing",
-                    [e.source, e.event_id, e.kind, e.record_key,
-                     json.dumps(e.payload, separators=(",", ":"), default=str),
-                     _iso(e.occurred_at), now, now],
-                )  # fmt: skip
-                new += cursor.rowcount
-        return new, total - new
+            for events in deliveries:
+                new = 0
+                for e in events:
+                    new += self.con.execute(
+                        "insert into inbox (source, event_id, kind, record_key, payload, "
+                        "occurred_at, received_at, next_attempt_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
+                        "on conflict (source, event_id) do nothing",
+                        [e.source, e.event_id, e.kind, e.record_key,
+                         json.dumps(e.payload, separators=(",", ":"), default=str),
+                         _iso(e.occurred_at), now, now],
+                    ).rowcount  # fmt: skip
+                counts.append((new, len(events) - new))
+            self.con.executemany(
+                "insert into refusals values (?, ?, ?, ?)", [(*r, now) for r in refusals]
+            )
+        return counts
+
+    def accept(self, events: Iterable[Event]) -> tuple[int, int]:
+        """Commit one delivery's events; (new, already known) counts."""
+        return self.record([list(events)])[0]
 
     def refuse(self, source: str, reason: str, http_status: int) -> None:
-        with transaction(self.con):
-            self.con.execute(
-                "insert into refusals values (?, ?, ?, ?)",
-                [source, reason, http_status, _iso(_now())],
-            )
+        self.record([], [(source, reason, http_status)])
 
     # ------------------------------------------------------------------ working
     def claim(self, limit: int, now: datetime | None = None) -> list[StoredEvent]:
@@ -189,28 +197,41 @@ class Inbox:
         ).fetchall()
         return [StoredEvent.from_row(r) for r in rows]
 
-    def complete(self, seq: int, result: str, at: datetime | None = None) -> None:
+    def settle(
+        self,
+        done: Iterable[tuple[int, str]],
+        failed: Iterable[tuple[int, str, bool]] = (),
+        at: datetime | None = None,
+    ) -> dict[int, str]:
+        """Record a batch's outcomes in one transaction: `done` (seq, result) are applied;
+        `failed` (seq, error, final) wait with backoff, or die after MAX_ATTEMPTS tries (at once
+        when final, e.g. a bad payload). Returns the new status of each failed event."""
+        applied = _iso(at or _now())
+        statuses = {}
         with transaction(self.con):
-            self.con.execute(
+            self.con.executemany(
                 "update inbox set status = 'done', applied_at = ?, result = ?, last_error = null, "
                 "attempts = attempts + 1 where seq = ?",
-                [_iso(at or _now()), result, seq],
+                [(applied, result, seq) for seq, result in done],
             )
+            for seq, error, final in failed:
+                row = self.con.execute("select attempts from inbox where seq = ?", [seq]).fetchone()
+                attempts = (row["attempts"] if row else 0) + 1
+                status = "dead" if final or attempts >= MAX_ATTEMPTS else "pending"
+                due = _iso(_now() + timedelta(seconds=backoff(attempts)))
+                self.con.execute(
+                    "update inbox set status = ?, attempts = ?, last_error = ?, "
+                    "next_attempt_at = ? where seq = ?",
+                    [status, attempts, error[:2000], due, seq],
+                )
+                statuses[seq] = status
+        return statuses
+
+    def complete(self, seq: int, result: str, at: datetime | None = None) -> None:
+        self.settle([(seq, result)], at=at)
 
     def fail(self, seq: int, error: str, final: bool = False) -> str:
-        """Record a failed try: retried later with backoff, or dead after MAX_ATTEMPTS (or at
-        once when `final`, e.g. a bad payload). Returns the new status."""
-        row = self.con.execute("select attempts from inbox where seq = ?", [seq]).fetchone()
-        attempts = (row["attempts"] if row else 0) + 1
-        status = "dead" if final or attempts >= MAX_ATTEMPTS else "pending"
-        due = _now() + timedelta(seconds=backoff(attempts))
-        with transaction(self.con):
-            self.con.execute(
-                "update inbox set status = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
-                "where seq = ?",
-                [status, attempts, error[:2000], _iso(due), seq],
-            )
-        return status
+        return self.settle([], [(seq, error, final)])[seq]
 
     def defer(self, seqs: list[int], seconds: float, reason: str) -> None:
         """Push events back without counting an attempt (the destination asked us to wait)."""

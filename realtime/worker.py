@@ -39,7 +39,7 @@ BATCH_SIZE = 200  # Salesforce sObject Collections take at most 200 records per 
 HUBSPOT_READ_BATCH = 100
 SOQL_IN_CHUNK = 100  # keeps the query URL well under Salesforce's 16,000-character limit
 QUOTA_WAIT_SECONDS = 300.0
-UNAVAILABLE_WAIT_SECONDS = 30.0
+UNAVAILABLE_WAIT_SECONDS = 10.0
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
@@ -143,19 +143,21 @@ class Worker:
             return len(batch)
         except VendorError as exc:
             log.warning("real-time batch of %d failed: %s", len(batch), exc)
-            for event in batch:
-                self.inbox.fail(event.seq, str(exc))
+            self.inbox.settle([], [(e.seq, str(exc), False) for e in batch])
             return len(batch)
+        done: list[tuple[int, str]] = []
+        failed: list[tuple[int, str, bool]] = []
         for event in batch:
             outcome = outcomes.get(event.seq)
             if outcome is None:  # deferred: another event of the same person went first
                 continue
             if outcome.error:
-                status = self.inbox.fail(event.seq, outcome.error, outcome.final)
-                log.warning("event %d (%s %s): %s [%s]", event.seq, event.source,
-                            event.event_id, outcome.error, status)  # fmt: skip
+                failed.append((event.seq, outcome.error, outcome.final))
+                log.warning("event %d (%s %s): %s", event.seq, event.source, event.event_id,
+                            outcome.error)  # fmt: skip
             else:
-                self.inbox.complete(event.seq, "; ".join(outcome.notes) or "no flow", self.clock())
+                done.append((event.seq, "; ".join(outcome.notes) or "no flow"))
+        self.inbox.settle(done, failed, self.clock())
         return len(batch)
 
     # ------------------------------------------------------------------ one batch

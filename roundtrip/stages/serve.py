@@ -43,6 +43,9 @@ from warehouse.location import WarehousePaths
 
 log = logging.getLogger("roundtrip.serve")
 HEARTBEAT_SECONDS = 10.0
+# A real-time worker gives a failing vendor this long within one batch, then puts the batch back
+# in the inbox (realtime/worker.py) and stays responsive; the batch load keeps its 300 s.
+RETRY_SECONDS_PER_BATCH = 20.0
 
 
 @dataclass(frozen=True)
@@ -167,8 +170,12 @@ def serve(settings: Settings, options: ServeOptions) -> None:
             e.system: e
             for e in stack.enter_context(open_endpoints(settings, ["salesforce", "hubspot"]))
         }
-        salesforce = stack.enter_context(SalesforceClient.from_endpoint(endpoints["salesforce"]))
-        hubspot = stack.enter_context(HubSpotClient.from_endpoint(endpoints["hubspot"]))
+        salesforce = stack.enter_context(SalesforceClient.from_endpoint(
+            endpoints["salesforce"], max_retry_seconds=RETRY_SECONDS_PER_BATCH
+        ))  # fmt: skip
+        hubspot = stack.enter_context(HubSpotClient.from_endpoint(
+            endpoints["hubspot"], max_retry_seconds=RETRY_SECONDS_PER_BATCH
+        ))  # fmt: skip
         fields = SalesforceFields(salesforce)
         try:
             fields.check(flows)
