@@ -200,7 +200,9 @@ def serve(settings: Settings, options: ServeOptions) -> None:
             threading.Thread(target=_heartbeat, args=(inbox_path, stopping), name="heartbeat")
         )
         if options.salesforce_poll_seconds > 0:
-            polling = stack.enter_context(SalesforceClient.from_endpoint(endpoints["salesforce"]))
+            polling = stack.enter_context(SalesforceClient.from_endpoint(
+                endpoints["salesforce"], max_retry_seconds=RETRY_SECONDS_PER_BATCH
+            ))  # fmt: skip
             threads.append(threading.Thread(
                 target=_poll, name="salesforce-poll",
                 args=(lambda: SalesforcePoller(polling, Inbox(inbox_path)), stopping,
