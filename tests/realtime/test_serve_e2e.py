@@ -4,6 +4,7 @@ kill -9 mid-burst loses and duplicates nothing."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -114,6 +115,11 @@ def test_forms_and_clicks_reach_salesforce_once_and_health_measures_it(
     assert not (p.warehouse / "state" / "serve.json").exists()
     wait_until(lambda: not sandbox_running(p), "the sandbox started by serve to stop")
     check_salesforce(p)
+    credentials = json.loads(p.sandbox.credentials_json.read_text())
+    secrets = [credentials["hubspot"]["client_secret"], credentials["website"]["form_secret"],
+               credentials["hubspot"]["developer_api_key"]]  # fmt: skip
+    logs = (p.root / "serve.log").read_text() + (p.sandbox.root / "server.log").read_text()
+    assert not [s for s in secrets if s in logs]
 
     # serve has been down for 10 minutes: the receiver cannot see what it misses → red
     con = sqlite3.connect(p.warehouse / "state" / "events.sqlite")
