@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,12 +31,21 @@ STARTED: list[subprocess.Popen] = []  # killed after each test (tests/realtime/c
 class Serve:
     """One `roundtrip serve` process of a project."""
 
-    def __init__(self, project: Project, *args: str, **env: str) -> None:
+    def __init__(self, project: Project, *args: str, port: int = 0, **env: str) -> None:
         self.project = project
         self.info = project.warehouse / "state" / "serve.json"
         self.log = project.root / "serve.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "roundtrip", "serve", "--port", "0", "--no-scheduler", *args],
+            [
+                sys.executable,
+                "-m",
+                "roundtrip",
+                "serve",
+                "--port",
+                str(port),
+                "--no-scheduler",
+                *args,
+            ],
             cwd=project.root,
             env={**project.env, **env},
             stdout=self.log.open("a"),
@@ -61,6 +71,12 @@ class Serve:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def inbox(project: Project) -> sqlite3.Connection:
