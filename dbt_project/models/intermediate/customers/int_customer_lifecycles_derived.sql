@@ -44,7 +44,7 @@ opportunities as (
         min(opportunities.created_at) as first_opportunity_at,
         min(case when opportunities.is_won then opportunities.close_date end) as first_won_date,
         count(distinct opportunities.opportunity_id) as opportunity_count,
-        sum(case when not opportunities.is_closed then opportunities.amount else 0 end) as pipeline_amount,
+        sum(case when not opportunities.is_closed then opportunities.amount else 0 end) as open_pipeline_amount,
         sum(case when opportunities.is_won then opportunities.amount else 0 end) as closed_won_revenue
     from {{ ref('stg_salesforce__opportunity_contact_roles') }} as roles
     inner join {{ ref('stg_salesforce__opportunities') }} as opportunities
@@ -84,8 +84,8 @@ staged as (
         opportunities.first_opportunity_at,
         opportunities.first_won_date,
         coalesce(opportunities.opportunity_count, 0) as opportunity_count,
-        coalesce(opportunities.pipeline_amount, 0) as pipeline_amount,
-        coalesce(opportunities.closed_won_revenue, 0) as closed_won_revenue
+        cast(coalesce(opportunities.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
+        cast(coalesce(opportunities.closed_won_revenue, 0) as decimal(18, 2)) as closed_won_revenue
     from per_customer
     left join hubspot_stages on per_customer.customer_id = hubspot_stages.customer_id
     left join opportunities on per_customer.customer_id = opportunities.customer_id
@@ -110,6 +110,6 @@ select
     first_opportunity_at as opportunity_at,
     cast(first_won_date as {{ dbt.type_timestamp() }}) as customer_at,
     opportunity_count,
-    pipeline_amount,
+    open_pipeline_amount,
     closed_won_revenue
 from staged
