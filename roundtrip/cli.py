@@ -313,12 +313,42 @@ def docs(ctx: click.Context) -> None:
                                        data, frequency, method
     docs/status.html                   health checks: current status, history charts,
                                        open alerts
+    docs/report.html                   the marketing performance report (roundtrip report)
     warehouse/work/dbt_docs_target/index.html   dbt's documentation site
     """
     from roundtrip.docs import build_docs
 
     for path in build_docs(_settings(ctx)):
         click.echo(f"wrote {path}")
+
+
+@cli.command("report")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day (default: 30 and 90 days back).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day (default: the data's as-of date).",
+)
+@click.pass_context
+def report_command(ctx: click.Context, start: Any, end: Any) -> None:
+    """Write docs/report.html: the marketing performance report, one offline page.
+
+    Headline KPIs vs the previous period, spend/leads/pipeline/revenue by channel, CPL, cost
+    per opportunity, CAC and ROAS by channel and campaign, the lifecycle funnel, attribution
+    models side by side, lead-score calibration, identity overlap and data freshness. Every
+    number comes from the marts of the published warehouse; the period ends at the data's
+    "as of" date (its newest active day) unless --to says otherwise.
+    """
+    from roundtrip.stages.report import report
+
+    path = report(_settings(ctx), start and start.date(), end and end.date())
+    click.echo(f"wrote {path}")
 
 
 # ------------------------------------------------------------------------------ monitoring

@@ -25,6 +25,7 @@ from connectors.registry import vendor
 from monitor.status_page import write_status_page
 from reverse.specs import load_specs
 from roundtrip.settings import Settings
+from roundtrip.stages.report import report
 from roundtrip.stages.sync import specs_path
 from roundtrip.stages.transform import DOCS_TARGET, run_dbt
 from warehouse.location import WarehousePaths
@@ -260,10 +261,12 @@ def build_docs(settings: Settings) -> list[Path]:
     status_page = write_status_page(
         WarehousePaths(settings.warehouse_dir), docs_dir / "status.html"
     )
+    performance = report(settings)
     return [
         docs_dir / "data_dictionary.md",
         docs_dir / "data_dictionary.csv",
         docs_dir / "integration_map.md",
         status_page,
+        performance,
         target / "index.html",
     ]
