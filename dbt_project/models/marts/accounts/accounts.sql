@@ -19,8 +19,8 @@ people as (
         count(customers.sql_at) as sqls,
         count(customers.opportunity_at) as opportunity_people,
         count(customers.customer_at) as customer_people
-    from accounts
-    inner join {{ ref('customers') }} as customers on customers.company_domain = accounts.domain
+    from {{ ref('customers') }} as customers
+    inner join accounts on customers.company_domain = accounts.domain
     group by accounts.account_key
 ),
 
@@ -41,9 +41,9 @@ opportunities as (
 
 account_touches as (
     select accounts.account_key, touches.*
-    from accounts
-    inner join {{ ref('customers') }} as customers on customers.company_domain = accounts.domain
-    inner join {{ ref('int_touches_unioned') }} as touches on touches.customer_id = customers.customer_id
+    from {{ ref('int_touches_unioned') }} as touches
+    inner join {{ ref('customers') }} as customers on touches.customer_id = customers.customer_id
+    inner join accounts on customers.company_domain = accounts.domain
 ),
 
 touch_ends as (
