@@ -209,22 +209,26 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
 
 
 @cli.command("transform")
+@click.option("--verbose", is_flag=True, help="Stream dbt's own log lines as it builds.")
 @click.pass_context
-def transform(ctx: click.Context) -> None:
+def transform(ctx: click.Context, verbose: bool) -> None:
     """Run `dbt build` on the working warehouse and publish the read-only copy.
 
     Builds dbt_project/ (staging → intermediate → marts, with every test) against
     warehouse/work/roundtrip.duckdb under the writer lock; publishes warehouse/roundtrip.duckdb
-    only when the build succeeded. Exit code 1 when a model or test failed.
+    only when the build succeeded. Prints one summary line (models, tests, warnings, failures,
+    seconds); dbt's full log is in warehouse/work/dbt_logs/dbt.log (--verbose streams it).
+    Exit code 1 when a model or test failed.
     """
     from roundtrip.stages.transform import run_transform
     from warehouse.lock import WriterBusy
 
     try:
-        result = run_transform(_settings(ctx), echo=click.echo)
+        result = run_transform(_settings(ctx), echo=click.echo, verbose=verbose)
     except WriterBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(1)
+    click.echo(f"transform: {result.summary}; full dbt log: {result.log_file}")
     if not result.ok:
         click.echo("dbt build failed; the published warehouse was left as it was:", err=True)
         for failure in result.failures:
@@ -302,8 +306,10 @@ def schedule(ctx: click.Context) -> None:
 
 
 @cli.command("docs")
+@click.option("--serve", is_flag=True, help="Then serve dbt's docs site on localhost until Ctrl-C.")
+@click.option("--port", default=8080, show_default=True, help="Port for --serve.")
 @click.pass_context
-def docs(ctx: click.Context) -> None:
+def docs(ctx: click.Context, serve: bool, port: int) -> None:
     """Build dbt's docs site, the data dictionary and the integration map.
 
     \b
@@ -316,10 +322,13 @@ def docs(ctx: click.Context) -> None:
     docs/report.html                   the marketing performance report (roundtrip report)
     warehouse/work/dbt_docs_target/index.html   dbt's documentation site
     """
-    from roundtrip.docs import build_docs
+    from roundtrip.docs import build_docs, serve_docs
 
-    for path in build_docs(_settings(ctx)):
+    paths = build_docs(_settings(ctx))
+    for path in paths:
         click.echo(f"wrote {path}")
+    if serve:
+        serve_docs(paths[-1].parent, port, echo=click.echo)
 
 
 @cli.command("report")
