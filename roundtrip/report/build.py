@@ -206,7 +206,15 @@ def _headline(con: duckdb.DuckDBPyConnection, periods: list[Period], metrics: di
             for k, u in KPI_UNITS.items()
         ]
         cards += [
-            kpi_card(n, metrics[n].label, str(period.days), now[n], before[n], metrics[n].unit)
+            kpi_card(
+                n,
+                metrics[n].label,
+                str(period.days),
+                now[n],
+                before[n],
+                metrics[n].unit,
+                lower_is_better=metrics[n].numerator == "spend",
+            )
             for n in queries.HEADLINE_METRICS
         ]
         blocks.append(

@@ -60,7 +60,7 @@ def trend(rows: Rows, measure: str, title: str) -> go.Figure:
 
 
 def channel_metric(rows: Rows, metric: str, title: str) -> go.Figure:
-    shown = [r for r in rows if r[metric] is not None]
+    shown = [r for r in rows if r[metric] is not None and r["spend"]]  # paid channels only
     bar = go.Bar(
         x=[r["channel"] for r in shown],
         y=[r[metric] for r in shown],

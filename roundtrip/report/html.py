@@ -47,12 +47,22 @@ def raw(value: Any) -> str:
     return str(value)
 
 
-def kpi_card(name: str, label: str, period: str, value: Number, previous: Number, unit: str) -> str:
+def kpi_card(
+    name: str,
+    label: str,
+    period: str,
+    value: Number,
+    previous: Number,
+    unit: str,
+    lower_is_better: bool = False,
+) -> str:
+    """A headline number with its change against the previous period (green when better)."""
     change = ""
     if value is not None and previous:
         delta = (float(value) - float(previous)) / abs(float(previous))
+        better = delta <= 0 if lower_is_better else delta >= 0
         change = (
-            f'<span class="change {"up" if delta >= 0 else "down"}">{delta:+.0%} vs previous</span>'
+            f'<span class="change {"up" if better else "down"}">{delta:+.0%} vs previous</span>'
         )
     elif value is not None:
         change = '<span class="change">no previous value</span>'

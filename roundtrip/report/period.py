@@ -30,13 +30,10 @@ class Period:
 
 
 def as_of_date(con: duckdb.DuckDBPyConnection) -> date:
-    """The newest day with any activity in the campaign view: the data's "as of" date."""
-    row = con.execute(
-        "select max(date_day) from marts.campaign_performance_daily"
-        " where spend <> 0 or sessions <> 0 or leads <> 0 or opportunities <> 0"
-    ).fetchone()
+    """The data's "as of" date: the newest active day of marts.data_as_of."""
+    row = con.execute("select max(newest_activity_day) from marts.data_as_of").fetchone()
     if row is None or row[0] is None:
         raise ValueError(
-            "marts.campaign_performance_daily is empty: run `roundtrip load transform`"
+            "marts.data_as_of is empty: run `roundtrip load` and `roundtrip transform`"
         )
     return row[0]

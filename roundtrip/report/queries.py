@@ -158,10 +158,7 @@ def freshness(con: duckdb.DuckDBPyConnection) -> Rows:
         ).fetchall()
     ]
     newest = dict(
-        con.execute(
-            "select platform, max(date_day) from marts.campaign_performance_daily"
-            " where spend <> 0 or sessions <> 0 or leads <> 0 or opportunities <> 0 group by 1"
-        ).fetchall()
+        con.execute("select platform, newest_activity_day from marts.data_as_of").fetchall()
     )
     platform_of = {"hubspot": "crm", "salesforce": "crm"}
     rows = []
