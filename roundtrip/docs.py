@@ -17,6 +17,8 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -280,13 +282,16 @@ def build_docs(settings: Settings) -> list[Path]:
     ]
 
 
-def serve_docs(site: Path, port: int, *, echo: Callable[[str], None]) -> None:
-    """Serve dbt's docs site (index.html, manifest.json, catalog.json) on 127.0.0.1 until Ctrl-C."""
-    from functools import partial
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
+def docs_server(site: Path, port: int) -> ThreadingHTTPServer:
+    """An HTTP server for dbt's docs site (index.html, manifest.json, catalog.json) on 127.0.0.1;
+    port 0 picks a free one."""
     handler = partial(SimpleHTTPRequestHandler, directory=str(site))
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def serve_docs(site: Path, port: int, *, echo: Callable[[str], None]) -> None:
+    """Serve dbt's docs site until Ctrl-C."""
+    with docs_server(site, port) as server:
         echo(f"serving dbt docs at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
         try:
             server.serve_forever()
