@@ -55,6 +55,7 @@ def cli() -> None:
       roundtrip transform   build the customer and campaign views and lead scores (dbt)
       roundtrip sync        push lead_score and friends back to the CRM and MAP
       roundtrip health      run the health checks and alert by severity
+      roundtrip report      write docs/report.html, the marketing performance report
 
     Without credentials every system talks to the built-in sandbox: local stand-ins of
     the vendor APIs serving a deterministic synthetic company (see `roundtrip sandbox`).
@@ -313,8 +314,9 @@ def docs(ctx: click.Context, serve: bool, port: int) -> None:
     """Build dbt's docs site, the data dictionary and the integration map.
 
     \b
-    docs/data_dictionary.md and .csv   every mart column: type, description, example,
-                                       source system, lineage, PII flag
+    docs/data_dictionary.md and .csv   every mart column (grain per mart): business and
+                                       physical type, description, example, source
+                                       system, column lineage, PII flag
     docs/integration_map.md            every enabled integration: source, destination,
                                        data, frequency, method
     docs/status.html                   health checks: current status, history charts,
