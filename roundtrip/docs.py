@@ -28,6 +28,7 @@ from connectors.registry import vendor
 from monitor.status_page import write_status_page
 from reverse.specs import load_specs
 from roundtrip.lineage import ColumnLineage, origin_is_pii, origin_label, origin_system
+from roundtrip.report.metrics import marketing_metrics
 from roundtrip.settings import Settings
 from roundtrip.stages.report import report
 from roundtrip.stages.sync import specs_path
@@ -223,7 +224,28 @@ def write_dictionary(
             lines.append("|" + "---|" * len(DICTIONARY_COLUMNS))
         cells = [v.replace("|", "\\|").replace("\n", " ") for v in row.values()]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += metric_lines()
     (docs_dir / "data_dictionary.md").write_text("\n".join(lines) + "\n")
+
+
+def metric_lines() -> list[str]:
+    """The marketing metrics' one definition (var `marketing_metrics`) as a Markdown table."""
+    lines = [
+        "",
+        "## Metrics",
+        "",
+        "Defined once in `dbt_project/dbt_project.yml` (var `marketing_metrics`): the marts compute",
+        "them per row, the report over a period as sum(numerator) / sum(denominator).",
+        "",
+        "| Metric | Label | Definition | Description |",
+        "|---|---|---|---|",
+    ]
+    for metric in marketing_metrics().values():
+        lines.append(
+            f"| {metric.name} | {metric.label} | `{metric.numerator} / {metric.denominator}` "
+            f"| {metric.description} |"
+        )
+    return lines
 
 
 def write_integration_map(settings: Settings, docs_dir: Path) -> None:

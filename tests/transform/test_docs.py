@@ -76,6 +76,7 @@ def test_dictionary_lineage_follows_every_union_branch_and_pii_tags(
     email = rows[("marts.customers", "email")]
     assert email["PII"] == "yes" and email["Example"] == "(personal data: not shown)"
     text = (transformed.root / "docs" / "data_dictionary.md").read_text()
+    assert "| cost_per_lead | Cost per lead (CPL) | `spend / leads` |" in text
     for model in {m for m, _ in rows}:
         section = text.split(f"## {model}\n", 1)[1]
         assert section.lstrip().startswith("**Grain:**"), model
