@@ -9,7 +9,7 @@ RT     := $(BIN)/roundtrip
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install load transform sync docs test test-quick bench sandbox lint format clean
+.PHONY: help install load transform sync docs report test test-quick bench sandbox lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -35,9 +35,13 @@ sync: $(STAMP) ## Push computed fields back to the CRM and MAP (roundtrip sync)
 	@echo "==> roundtrip sync"
 	@$(RT) sync
 
-docs: $(STAMP) ## Build the data dictionary, integration map and status page (roundtrip docs)
+docs: $(STAMP) ## Build the data dictionary, integration map, status page and report (roundtrip docs)
 	@echo "==> roundtrip docs"
 	@$(RT) docs
+
+report: $(STAMP) ## Write docs/report.html, the marketing performance report (roundtrip report)
+	@echo "==> roundtrip report"
+	@$(RT) report
 
 sandbox: $(STAMP) ## Generate the sandbox world if missing and start the vendor stand-ins
 	@echo "==> roundtrip sandbox up"

@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "load": ("S", "M"),
     "merge": ("S", "M"),
     "transform": ("S", "M"),
+    "report": ("S",),
     "reverse_sync": ("S", "M"),
     "realtime": ("S",),
 }

@@ -38,14 +38,14 @@ def project_env(root: Path, warehouse: str) -> dict[str, str]:
     return env
 
 
-def measure(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+def measure(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
     """Run a command; return (wall seconds, peak RSS MiB of it and its children).
 
     Its log goes to a file: a pipe nobody reads while it runs would block the command once its
     buffer (64 KiB) is full, and the wait would be measured as load time."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        proc = psutil.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        proc = psutil.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
         peak = 0
         while proc.poll() is None:
             try:

@@ -57,6 +57,7 @@ def cli() -> None:
       roundtrip sync        push lead_score and friends back to the CRM and MAP
       roundtrip health      run the health checks and alert by severity
       roundtrip serve       receive webhooks and form posts and apply them in real time
+      roundtrip report      write docs/report.html, the marketing performance report
 
     Without credentials every system talks to the built-in sandbox: local stand-ins of
     the vendor APIs serving a deterministic synthetic company (see `roundtrip sandbox`).
@@ -248,22 +249,26 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
 
 
 @cli.command("transform")
+@click.option("--verbose", is_flag=True, help="Stream dbt's own log lines as it builds.")
 @click.pass_context
-def transform(ctx: click.Context) -> None:
+def transform(ctx: click.Context, verbose: bool) -> None:
     """Run `dbt build` on the working warehouse and publish the read-only copy.
 
     Builds dbt_project/ (staging → intermediate → marts, with every test) against
     warehouse/work/roundtrip.duckdb under the writer lock; publishes warehouse/roundtrip.duckdb
-    only when the build succeeded. Exit code 1 when a model or test failed.
+    only when the build succeeded. Prints one summary line (models, tests, warnings, failures,
+    seconds); dbt's full log is in warehouse/work/dbt_logs/dbt.log (--verbose streams it).
+    Exit code 1 when a model or test failed.
     """
     from roundtrip.stages.transform import run_transform
     from warehouse.lock import WriterBusy
 
     try:
-        result = run_transform(_settings(ctx), echo=click.echo)
+        result = run_transform(_settings(ctx), echo=click.echo, verbose=verbose)
     except WriterBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(1)
+    click.echo(f"transform: {result.summary}; full dbt log: {result.log_file}")
     if not result.ok:
         click.echo("dbt build failed; the published warehouse was left as it was:", err=True)
         for failure in result.failures:
@@ -439,23 +444,59 @@ def events_retry(ctx: click.Context) -> None:
 
 
 @cli.command("docs")
+@click.option("--serve", is_flag=True, help="Then serve dbt's docs site on localhost until Ctrl-C.")
+@click.option("--port", default=8080, show_default=True, help="Port for --serve.")
 @click.pass_context
-def docs(ctx: click.Context) -> None:
+def docs(ctx: click.Context, serve: bool, port: int) -> None:
     """Build dbt's docs site, the data dictionary and the integration map.
 
     \b
-    docs/data_dictionary.md and .csv   every mart column: type, description, example,
-                                       source system, lineage, PII flag
+    docs/data_dictionary.md and .csv   every mart column (grain per mart): business and
+                                       physical type, description, example, source
+                                       system, column lineage, PII flag
     docs/integration_map.md            every enabled integration: source, destination,
                                        data, frequency, method
     docs/status.html                   health checks: current status, history charts,
                                        open alerts
+    docs/report.html                   the marketing performance report (roundtrip report)
     warehouse/work/dbt_docs_target/index.html   dbt's documentation site
     """
-    from roundtrip.docs import build_docs
+    from roundtrip.docs import build_docs, serve_docs
 
-    for path in build_docs(_settings(ctx)):
+    paths = build_docs(_settings(ctx))
+    for path in paths:
         click.echo(f"wrote {path}")
+    if serve:
+        serve_docs(paths[-1].parent, port, echo=click.echo)
+
+
+@cli.command("report")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day (default: 30 and 90 days back).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day (default: the data's as-of date).",
+)
+@click.pass_context
+def report_command(ctx: click.Context, start: Any, end: Any) -> None:
+    """Write docs/report.html: the marketing performance report, one offline page.
+
+    Headline KPIs vs the previous period, spend/leads/pipeline/revenue by channel, CPL, cost
+    per opportunity, CAC and ROAS by channel and campaign, the lifecycle funnel, attribution
+    models side by side, lead-score calibration, identity overlap and data freshness. Every
+    number comes from the marts of the published warehouse; the period ends at the data's
+    "as of" date (its newest active day) unless --to says otherwise.
+    """
+    from roundtrip.stages.report import report
+
+    path = report(_settings(ctx), start and start.date(), end and end.date())
+    click.echo(f"wrote {path}")
 
 
 # ------------------------------------------------------------------------------ monitoring

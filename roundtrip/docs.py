@@ -1,10 +1,12 @@
 """`roundtrip docs`: dbt's docs site, the data dictionary and the integration map.
 
 The data dictionary (`docs/data_dictionary.md` and `.csv`) has one row per mart column: Field,
-Source System, Data Type, Description, Example, plus the model, the lineage to the source column,
-a PII flag and, for fields pushed back to a CRM, the property written (the column's
-`meta.crm_property` in its model YAML). It is built from
-dbt's manifest and catalog and from the published warehouse (for examples). The integration map
+Source System, Business Type, Data Type, Description, Example, plus the model, the source columns
+it is computed from (sqlglot's column lineage over dbt's compiled SQL, through every CTE and union
+branch: `roundtrip/lineage.py`), a PII flag (set when any of those source columns is tagged
+`meta: {pii: true}`, or by the column's own `meta.pii`) and, for fields pushed back to a CRM, the
+property written (`meta.crm_property`). Each mart is introduced by its grain and description. It is
+built from dbt's manifest and catalog and from the published warehouse (for examples). The integration map
 (`docs/integration_map.md`) is built from the enabled configuration, the status page
 (`docs/status.html`, see `monitor/status_page.py`) from the health-check history and open alerts.
 """
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 import csv
 import json
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,10 @@ import duckdb
 from connectors.registry import vendor
 from monitor.status_page import write_status_page
 from reverse.specs import load_specs
+from roundtrip.lineage import ColumnLineage, origin_is_pii, origin_label, origin_system
+from roundtrip.report.metrics import marketing_metrics
 from roundtrip.settings import Settings
+from roundtrip.stages.report import report
 from roundtrip.stages.sync import specs_path
 from roundtrip.stages.transform import DOCS_TARGET, run_dbt
 from warehouse.location import WarehousePaths
@@ -33,6 +39,7 @@ from warehouse.lock import writer_lock
 DICTIONARY_COLUMNS = (
     "Field",
     "Source System",
+    "Business Type",
     "Data Type",
     "Description",
     "Example",
@@ -41,13 +48,14 @@ DICTIONARY_COLUMNS = (
     "PII",
     "CRM Property",
 )
-PII_NAME = re.compile(r"(^|_)(email|phone|first_name|last_name|full_name|firstname|lastname)($|_)")
+MAX_ORIGINS_SHOWN = 6
 
 
 @dataclass(frozen=True)
 class DictionaryRow:
     field: str
     source_system: str
+    business_type: str
     data_type: str
     description: str
     example: str
@@ -60,6 +68,7 @@ class DictionaryRow:
         return [
             self.field,
             self.source_system,
+            self.business_type,
             self.data_type,
             self.description,
             self.example,
@@ -80,64 +89,48 @@ def generate_dbt_docs(settings: Settings) -> Path:
     return paths.work_dir / DOCS_TARGET
 
 
-class Lineage:
-    """Name-based column lineage through dbt's DAG, down to the staging model and its source."""
+def business_type(name: str, physical: str) -> str:
+    """The type an analyst reads (String, Integer, Currency, Date, ...) from the physical type and
+    the column's name."""
+    physical = physical.upper()
+    if physical.startswith(("VARCHAR", "TEXT", "STRING")):
+        return "Identifier" if name.endswith(("_id", "_key")) else "String"
+    if physical == "BOOLEAN":
+        return "Boolean"
+    if physical == "DATE":
+        return "Date"
+    if physical.startswith("TIMESTAMP"):
+        return "Timestamp"
+    if name.endswith(("_rate", "_share")) or name in ("click_through_rate", "credit"):
+        return "Percentage"
+    if any(w in name for w in ("amount", "revenue", "spend", "cost", "cac")):
+        return "Currency"
+    if name == "return_on_ad_spend":
+        return "Ratio"
+    if physical in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "UBIGINT"):
+        return "Integer"
+    return "Decimal"
 
-    def __init__(self, manifest: dict[str, Any], catalog: dict[str, Any]) -> None:
-        self.manifest = manifest
-        self.columns = {
-            node_id: {c.lower() for c in node["columns"]}
-            for node_id, node in {**catalog["nodes"], **catalog.get("sources", {})}.items()
-        }
 
-    def trace(self, node_id: str, column: str) -> list[str]:
-        """The chain of nodes (model.column) the column comes through, deepest last."""
-        chain = [f"{self._name(node_id)}.{column}"]
-        current = node_id
-        while True:
-            parents = self.manifest["parent_map"].get(current, [])
-            carrying = [p for p in parents if column.lower() in self.columns.get(p, set())]
-            if not carrying:
-                break
-            current = carrying[0]
-            chain.append(f"{self._name(current)}.{column}")
-        sources = self._sources_of(current)
-        if sources and current.startswith("model."):
-            chain.append(" + ".join(sources))
-        return chain
+@dataclass(frozen=True)
+class MartDoc:
+    model: str
+    grain: str
+    description: str
 
-    def systems(self, node_id: str, column: str) -> list[str]:
-        """Source systems upstream of the column's deepest carrier (every source if unknown)."""
-        deepest = node_id
-        for step in self.trace(node_id, column)[1:]:
-            name = step.rsplit(".", 1)[0]
-            deepest = next((n for n in self.columns if self._name(n) == name), deepest)
-        return sorted(
-            {self.manifest["sources"][s]["source_name"] for s in self._all_sources(deepest)}
-        )
 
-    def _sources_of(self, node_id: str) -> list[str]:
-        return [
-            f"{self.manifest['sources'][p]['schema']}.{self.manifest['sources'][p]['name']}"
-            for p in self.manifest["parent_map"].get(node_id, [])
-            if p.startswith("source.")
-        ]
-
-    def _all_sources(self, node_id: str) -> set[str]:
-        seen, stack, found = set(), [node_id], set()
-        while stack:
-            current = stack.pop()
-            for parent in self.manifest["parent_map"].get(current, []):
-                if parent.startswith("source."):
-                    found.add(parent)
-                elif parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return found
-
-    def _name(self, node_id: str) -> str:
-        node = self.manifest["nodes"].get(node_id) or self.manifest["sources"].get(node_id)
-        return f"{node['schema']}.{node['name']}" if node else node_id
+def mart_docs(manifest: dict[str, Any]) -> dict[str, MartDoc]:
+    """Grain (the model's `meta.grain`, else the description's first sentence) per mart."""
+    docs = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["schema"] != "marts":
+            continue
+        description = " ".join((node.get("description") or "").split())
+        meta = {**(node["config"].get("meta") or {}), **(node.get("meta") or {})}
+        grain = meta.get("grain") or (description.split(". ")[0].removeprefix("Grain: "))
+        name = f"{node['schema']}.{node['name']}"
+        docs[name] = MartDoc(name, grain, description)
+    return docs
 
 
 def dictionary_rows(
@@ -146,7 +139,7 @@ def dictionary_rows(
     published: Path,
 ) -> Iterator[DictionaryRow]:
     """One row per column of every mart model, in model and column order."""
-    lineage = Lineage(manifest, catalog)
+    lineage = ColumnLineage(manifest, catalog)
     with duckdb.connect(str(published), read_only=True) as con:
         for node_id in sorted(catalog["nodes"]):
             node = manifest["nodes"].get(node_id)
@@ -160,17 +153,27 @@ def dictionary_rows(
                 name = column["name"]
                 doc = documented.get(name.lower(), {})
                 meta = doc.get("meta") or {}
+                origins = sorted(lineage.origins(node_id, name))
+                pii = bool(meta.get("pii", any(origin_is_pii(manifest, o) for o in origins)))
+                labels = [origin_label(manifest, o) for o in origins]
+                shown = ", ".join(labels[:MAX_ORIGINS_SHOWN]) + (
+                    f" (+{len(labels) - MAX_ORIGINS_SHOWN} more)"
+                    if len(labels) > MAX_ORIGINS_SHOWN
+                    else ""
+                )
                 yield DictionaryRow(
                     field=name,
-                    source_system=", ".join(lineage.systems(node_id, name)) or "(computed)",
+                    source_system=", ".join(sorted({origin_system(manifest, o) for o in origins}))
+                    or "(computed)",
+                    business_type=str(
+                        meta.get("business_type") or business_type(name, column["type"])
+                    ),
                     data_type=column["type"],
                     description=(doc.get("description") or "").strip(),
-                    example=_example(
-                        con, node["schema"], node["name"], name, bool(meta.get("pii"))
-                    ),
+                    example=_example(con, node["schema"], node["name"], name, pii),
                     model=f"{node['schema']}.{node['name']}",
-                    lineage=" ← ".join(lineage.trace(node_id, name)),
-                    pii=bool(meta.get("pii", PII_NAME.search(name.lower()) is not None)),
+                    lineage=shown or "(computed: no source column)",
+                    pii=pii,
                     crm_property=str(meta.get("crm_property", "")),
                 )
 
@@ -178,7 +181,7 @@ def dictionary_rows(
 def _example(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str, pii: bool
 ) -> str:
-    if pii or PII_NAME.search(column.lower()):
+    if pii:
         return "(personal data: not shown)"
     try:
         row = con.execute(
@@ -190,7 +193,9 @@ def _example(
     return "" if row is None else str(row[0])[:60]
 
 
-def write_dictionary(rows: list[DictionaryRow], docs_dir: Path) -> None:
+def write_dictionary(
+    rows: list[DictionaryRow], docs_dir: Path, marts: dict[str, MartDoc] | None = None
+) -> None:
     docs_dir.mkdir(parents=True, exist_ok=True)
     with (docs_dir / "data_dictionary.csv").open("w", newline="") as f:
         writer = csv.writer(f)
@@ -200,19 +205,47 @@ def write_dictionary(rows: list[DictionaryRow], docs_dir: Path) -> None:
         "# Data dictionary",
         "",
         "Every column of every mart, generated by `roundtrip docs` from dbt's manifest and catalog and",
-        "the published warehouse. Lineage follows the column by name down to the raw table it came",
-        "from. Also in `data_dictionary.csv`, and in DuckDB itself (column comments).",
+        "the published warehouse. Lineage lists the source columns (raw tables loaded by dlt, or dbt",
+        "seeds) each column is computed from, found by sqlglot's column lineage on dbt's compiled SQL",
+        "through every CTE and union branch; Source System follows from it, and so does PII (any source",
+        "column tagged `meta: {pii: true}`). Business Type is what the value means (String, Integer,",
+        "Currency, Percentage, Date, ...), Data Type how DuckDB stores it. Also in",
+        "`data_dictionary.csv`, and in DuckDB itself (column comments).",
         "",
     ]
     model = None
     for row in rows:
         if row.model != model:
             model = row.model
-            lines += ["", f"## {model}", "", "| " + " | ".join(DICTIONARY_COLUMNS) + " |"]
+            lines += ["", f"## {model}", ""]
+            if marts and model in marts:
+                lines += [f"**Grain:** {marts[model].grain}.", "", marts[model].description, ""]
+            lines += ["| " + " | ".join(DICTIONARY_COLUMNS) + " |"]
             lines.append("|" + "---|" * len(DICTIONARY_COLUMNS))
         cells = [v.replace("|", "\\|").replace("\n", " ") for v in row.values()]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += metric_lines()
     (docs_dir / "data_dictionary.md").write_text("\n".join(lines) + "\n")
+
+
+def metric_lines() -> list[str]:
+    """The marketing metrics' one definition (var `marketing_metrics`) as a Markdown table."""
+    lines = [
+        "",
+        "## Metrics",
+        "",
+        "Defined once in `dbt_project/dbt_project.yml` (var `marketing_metrics`): the marts compute",
+        "them per row, the report over a period as sum(numerator) / sum(denominator).",
+        "",
+        "| Metric | Label | Definition | Description |",
+        "|---|---|---|---|",
+    ]
+    for metric in marketing_metrics().values():
+        lines.append(
+            f"| {metric.name} | {metric.label} | `{metric.numerator} / {metric.denominator}` "
+            f"| {metric.description} |"
+        )
+    return lines
 
 
 def write_integration_map(settings: Settings, docs_dir: Path) -> None:
@@ -285,15 +318,34 @@ def build_docs(settings: Settings) -> list[Path]:
     catalog = json.loads((target / "catalog.json").read_text())
     published = WarehousePaths(settings.warehouse_dir).published
     rows = list(dictionary_rows(manifest, catalog, published))
-    write_dictionary(rows, docs_dir)
+    write_dictionary(rows, docs_dir, mart_docs(manifest))
     write_integration_map(settings, docs_dir)
     status_page = write_status_page(
         WarehousePaths(settings.warehouse_dir), docs_dir / "status.html"
     )
+    performance = report(settings)
     return [
         docs_dir / "data_dictionary.md",
         docs_dir / "data_dictionary.csv",
         docs_dir / "integration_map.md",
         status_page,
+        performance,
         target / "index.html",
     ]
+
+
+def docs_server(site: Path, port: int) -> ThreadingHTTPServer:
+    """An HTTP server for dbt's docs site (index.html, manifest.json, catalog.json) on 127.0.0.1;
+    port 0 picks a free one."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def serve_docs(site: Path, port: int, *, echo: Callable[[str], None]) -> None:
+    """Serve dbt's docs site until Ctrl-C."""
+    with docs_server(site, port) as server:
+        echo(f"serving dbt docs at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            echo("stopped")

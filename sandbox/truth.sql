@@ -69,3 +69,12 @@ CREATE TABLE touches (
     channel    VARCHAR NOT NULL,  -- paid_search | paid_social | email | organic | direct | referral
     campaign   VARCHAR            -- utm_campaign when the touch carried one
 );
+
+-- The furthest lifecycle stage each person reached, by the sandbox's own rules (the same as the
+-- HubSpot lifecycle it writes): a form submission makes a lead, a Salesforce lead (not deleted) a
+-- marketing-qualified lead, a lead being worked ('Working - Contacted') a sales-qualified lead, an
+-- opportunity an opportunity, a closed-won one a customer; everyone else is a subscriber.
+CREATE TABLE person_stage (
+    person_id BIGINT PRIMARY KEY,
+    stage     VARCHAR NOT NULL  -- subscriber | lead | marketingqualifiedlead | salesqualifiedlead | opportunity | customer
+);

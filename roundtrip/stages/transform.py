@@ -27,6 +27,24 @@ class TransformResult:
     ok: bool
     published: bool
     failures: list[str]
+    summary: str = ""
+    log_file: Path | None = None
+
+
+def build_summary(results: list, seconds: float) -> str:
+    """One line from dbt's node results: models, tests, warnings, failures, seconds."""
+    kinds: dict[str, int] = {}
+    warnings = failures = 0
+    for node in results:
+        kind = str(getattr(node.node.resource_type, "value", node.node.resource_type))
+        kinds[kind] = kinds.get(kind, 0) + 1
+        status = str(node.status).lower()
+        warnings += status.endswith("warn")
+        failures += status.endswith(("error", "fail"))
+    counted = ", ".join(
+        f"{kinds.get(k, 0)} {k}s" for k in ("model", "test", "seed") if kinds.get(k)
+    )
+    return f"{counted}; {warnings} warnings, {failures} failures; {seconds:.1f} s"
 
 
 def dbt_vars(settings: Settings) -> dict[str, bool | int]:
@@ -55,16 +73,37 @@ def dbt_environment(paths: WarehousePaths, target: str = BUILD_TARGET) -> dict[s
     }
 
 
-def run_dbt(
-    args: list[str], settings: Settings, paths: WarehousePaths, target: str = BUILD_TARGET
-) -> tuple[bool, list[str]]:
+def dbt_log_file(paths: WarehousePaths) -> Path:
+    """dbt's full log of every run (debug level), kept under the warehouse's work folder."""
+    return paths.work_dir / "dbt_logs" / "dbt.log"
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    ok: bool
+    failures: list[str]
+    summary: str
+
+
+def invoke_dbt(
+    args: list[str],
+    settings: Settings,
+    paths: WarehousePaths,
+    target: str = BUILD_TARGET,
+    *,
+    verbose: bool = False,
+) -> DbtRun:
     """Run one dbt command in-process against the working file, writing dbt's artifacts to
-    `<warehouse>/work/<target>`; return (success, failures)."""
+    `<warehouse>/work/<target>` and its full log to `dbt_log_file`. dbt prints its own lines
+    only when `verbose`, in colour only on a terminal."""
     import json
+    import sys
+    import time
 
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_environment(paths, target))
+    started = time.perf_counter()
     result = dbtRunner().invoke(
         [
             *args,
@@ -74,25 +113,45 @@ def run_dbt(
             str(DBT_PROJECT),
             "--vars",
             json.dumps(dbt_vars(settings)),
+            "--log-level",
+            "info" if verbose else "none",
+            "--log-level-file",
+            "debug",
+            "--use-colors" if sys.stdout.isatty() else "--no-use-colors",
+            "--no-use-colors-file",
         ]
     )
-    failures = []
-    for node in getattr(result.result, "results", None) or []:
-        if str(node.status).lower() in ("error", "fail"):
-            failures.append(f"{node.node.unique_id}: {node.message}")
+    nodes = list(getattr(result.result, "results", None) or [])
+    failures = [
+        f"{node.node.unique_id}: {node.message}"
+        for node in nodes
+        if str(node.status).lower() in ("error", "fail")
+    ]
     if result.exception is not None:
         failures.append(str(result.exception))
-    return result.success, failures
+    return DbtRun(result.success, failures, build_summary(nodes, time.perf_counter() - started))
+
+
+def run_dbt(
+    args: list[str], settings: Settings, paths: WarehousePaths, target: str = BUILD_TARGET
+) -> tuple[bool, list[str]]:
+    """`invoke_dbt` without its summary: (success, failures)."""
+    run = invoke_dbt(args, settings, paths, target)
+    return run.ok, run.failures
 
 
 def run_transform(
-    settings: Settings, *, echo: Callable[[str], None], lock_timeout: float = 3600.0
+    settings: Settings,
+    *,
+    echo: Callable[[str], None],
+    lock_timeout: float = 3600.0,
+    verbose: bool = False,
 ) -> TransformResult:
     paths = WarehousePaths(settings.warehouse_dir)
     if not paths.working.exists():
         raise UserError(f"no working warehouse at {paths.working}; run `roundtrip load` first")
     with writer_lock(paths.lock_file, "roundtrip transform", timeout=lock_timeout, on_wait=echo):
-        ok, failures = run_dbt(["build"], settings, paths)
-        if ok:
+        run = invoke_dbt(["build"], settings, paths, verbose=verbose)
+        if run.ok:
             publish(paths)
-    return TransformResult(ok, ok, failures)
+    return TransformResult(run.ok, run.ok, run.failures, run.summary, dbt_log_file(paths))

@@ -83,7 +83,8 @@ def write_tables(con: duckdb.DuckDBPyConnection, world: Tables) -> None:
 
 
 def refresh_derived_truth(tcon: duckdb.DuckDBPyConnection, paths: SandboxPaths) -> None:
-    """Recompute ad_spend_daily (from what the platforms serve in world.duckdb) and person_outcome."""
+    """Recompute ad_spend_daily (from what the platforms serve in world.duckdb), person_outcome and
+    person_stage."""
     tcon.execute(f"ATTACH '{paths.world_db}' AS world (READ_ONLY)")
     tcon.execute("DELETE FROM ad_spend_daily")
     tcon.execute("""
@@ -94,6 +95,22 @@ def refresh_derived_truth(tcon: duckdb.DuckDBPyConnection, paths: SandboxPaths) 
         UNION ALL SELECT 'linkedin_ads', d.date, c.campaign_group_id::VARCHAR, sum(d.cost_in_local_currency)
         FROM world.linkedin_campaign_daily d JOIN world.linkedin_campaigns c ON c.account_id = d.account_id AND c.id = d.campaign_id
         GROUP BY ALL""")
+    tcon.execute("DELETE FROM person_stage")
+    tcon.execute("""
+        INSERT INTO person_stage
+        WITH reached AS (
+            SELECT r.person_id, CASE
+                WHEN r.object = 'form_submissions' THEN 1
+                WHEN l.Status = 'Working - Contacted' THEN 3
+                ELSE 2 END AS rank
+            FROM record_person r LEFT JOIN world.salesforce_lead l ON r.object = 'Lead' AND l.Id = r.record_id
+            WHERE r.object = 'form_submissions' OR (r.object = 'Lead' AND NOT coalesce(l.IsDeleted, false))
+            UNION ALL
+            SELECT person_id, CASE WHEN closed_won_at IS NULL THEN 4 ELSE 5 END FROM opportunities
+        )
+        SELECT p.person_id, ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead',
+                             'opportunity', 'customer'][coalesce(max(reached.rank), 0) + 1]
+        FROM people p LEFT JOIN reached USING (person_id) GROUP BY p.person_id""")
     tcon.execute("DETACH world")
     tcon.execute("DELETE FROM person_outcome")
     tcon.execute("""

@@ -83,7 +83,7 @@ def test_touch_credits_follow_the_models(warehouse) -> None:
             "select channel, count(*) from marts.attribution_touches group by 1"
         ).fetchall()
     )
-    assert {"paid_search", "paid_social", "email", "unattributed"} <= set(channels)
+    assert {"search", "display", "video", "social", "email", "unattributed"} <= set(channels)
 
 
 def test_first_paid_touch_channel_agrees_with_truth(warehouse, truth) -> None:
@@ -100,8 +100,9 @@ def test_first_paid_touch_channel_agrees_with_truth(warehouse, truth) -> None:
     ).fetchall()
     ours = dict(
         warehouse.execute(
-            "select opportunity_id, channel from marts.attribution_touches"
-            " where attribution_model = 'first_touch'"
+            "select opportunity_id, case when sub_channel like 'google_%' then 'paid_search'"
+            " when sub_channel in ('meta_ads', 'linkedin_ads') then 'paid_social' else channel end"
+            " from marts.attribution_touches where attribution_model = 'first_touch'"
         ).fetchall()
     )
     paid = [(o, c) for o, c in truth_first if c in ("paid_search", "paid_social")]

@@ -43,7 +43,7 @@ def test_every_mart_column_is_in_the_dictionary_with_a_description(
 def test_dictionary_rows_carry_type_lineage_and_pii(dictionary: list[dict[str, str]]) -> None:
     for row in dictionary:
         assert row["Data Type"] and row["Source System"] and row["Lineage"]
-    emails = [r for r in dictionary if "email" in r["Field"].lower()]
+    emails = [r for r in dictionary if r["Field"].lower() == "email"]
     assert emails and all(r["PII"] == "yes" for r in emails)
     assert all("@" not in r["Example"] for r in emails)
 
@@ -59,3 +59,27 @@ def test_integration_map_lists_every_enabled_system(
     realtime = [line for line in text.splitlines() if "real-time, seconds" in line]
     assert [("form_to_lead" in realtime[0]), ("activity_to_task" in realtime[1])] == [True, True]
     assert "| Salesforce Lead, Contact changes | event inbox" in text
+
+
+def test_dictionary_lineage_follows_every_union_branch_and_pii_tags(
+    transformed: Project, dictionary: list[dict[str, str]]
+) -> None:
+    rows = {(r["Model"], r["Field"]): r for r in dictionary}
+    spend = rows[("marts.campaign_performance_daily", "spend")]
+    assert spend["Source System"] == "google_ads, linkedin_ads, meta_ads"
+    assert spend["Business Type"] == "Currency" and spend["Data Type"].startswith("DECIMAL")
+    assert "raw_meta_ads.adset_daily.spend" in spend["Lineage"]
+    assert "salesforce" in rows[("marts.customers", "salesforce_lead_id")]["Source System"]
+    assert rows[("marts.campaign_performance_daily", "channel")]["Lineage"] == (
+        "seed channel_taxonomy.channel"
+    )
+    assert rows[("marts.campaign_performance_daily", "date_day")]["Business Type"] == "Date"
+    opens = rows[("marts.customers", "email_opens_30d")]
+    assert opens["PII"] == "no" and opens["Example"] != "(personal data: not shown)"
+    email = rows[("marts.customers", "email")]
+    assert email["PII"] == "yes" and email["Example"] == "(personal data: not shown)"
+    text = (transformed.root / "docs" / "data_dictionary.md").read_text()
+    assert "| cost_per_lead | Cost per lead (CPL) | `spend / leads` |" in text
+    for model in {m for m, _ in rows}:
+        section = text.split(f"## {model}\n", 1)[1]
+        assert section.lstrip().startswith("**Grain:**"), model

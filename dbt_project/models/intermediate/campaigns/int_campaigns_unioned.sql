@@ -1,6 +1,7 @@
 {#-
     Every campaign known to an ad platform or to the CRM: the ad platforms' campaigns, plus Salesforce
-    campaigns whose name no ad campaign carries (platform 'crm': newsletters, webinars, events).
+    campaigns whose name no ad campaign carries (platform 'crm': newsletters, webinars, events), with
+    the channel the taxonomy gives its platform and campaign type.
 -#}
 with ad_campaigns as (
     select 'google_ads' as platform, account_id, campaign_id, campaign_name, utm_campaign, campaign_status, campaign_type
@@ -29,8 +30,20 @@ crm_campaigns as (
         and not exists (
             select 1 from ad_campaigns where ad_campaigns.utm_campaign = campaigns.campaign_name_normalized
         )
+),
+
+unioned as (
+    select * from ad_campaigns
+    union all
+    select * from crm_campaigns
 )
 
-select * from ad_campaigns
-union all
-select * from crm_campaigns
+select
+    unioned.*,
+    taxonomy.channel,
+    taxonomy.sub_channel,
+    taxonomy.is_paid
+from unioned
+left join {{ ref('channel_taxonomy') }} as taxonomy
+    on {{ channel_rule_matches('taxonomy', 'null', 'unioned.platform', 'unioned.campaign_type', 'null', 'null') }}
+qualify {{ channel_rule_first('taxonomy', "unioned.platform, unioned.campaign_id") }}

@@ -1,6 +1,6 @@
 {#-
     E-mail clicks (the only e-mail events that are touches) with the campaign parsed from the clicked
-    link's utm_campaign. Incremental: e-mail events only grow; each run re-reads the last
+    link's UTM source, medium and campaign. Incremental: e-mail events only grow; each run re-reads the last
     `email_click_overlap_days` (default 3) before the newest click already stored, for late events.
     With HubSpot switched off it is rebuilt as an (empty) table, so no stale clicks outlive the switch.
 -#}
@@ -15,7 +15,9 @@ select
     email_match_key,
     occurred_at,
     email_campaign_id,
-    {{ ads_normalize_utm("regexp_extract(url, '[?&]utm_campaign=([^&#]+)', 1)") }} as utm_campaign
+    {%- for parameter in ['utm_source', 'utm_medium', 'utm_campaign'] %}
+    {{ ads_normalize_utm("regexp_extract(url, '[?&]" ~ parameter ~ "=([^&#]+)', 1)") }} as {{ parameter }}{{ ',' if not loop.last }}
+    {%- endfor %}
 from {{ ref('stg_hubspot__email_events') }}
 where event_type = 'click'
 {%- if is_incremental() %}

@@ -1,6 +1,9 @@
 {#-
-    Every marketing touch of a resolved customer: form submissions (channel from UTMs and click ids),
-    e-mail clicks, and Salesforce campaign responses. A campaign response is dropped when the same
+    Every marketing touch of a resolved customer: form submissions (UTMs and click ids), e-mail clicks,
+    and Salesforce campaign responses, each with its channel from the channel taxonomy. A touch whose
+    campaign is an ad platform's takes that platform and campaign type (so a gclid on a Google display
+    campaign is display, not search); other touches are classified by their UTMs and click id, and
+    campaign responses by their Salesforce campaign. A campaign response is dropped when the same
     customer has a form submission or e-mail click of the same campaign that day (one interaction seen
     by two systems counts once). Touches of records that resolve to no customer are left out.
 -#}
@@ -9,17 +12,21 @@ with identity_map as (
     from {{ ref('int_customer_identities_resolved') }}
 ),
 
+campaign_names as (
+    select utm_campaign, platform, campaign_type
+    from {{ ref('int_campaign_names_resolved') }}
+),
+
 form_touches as (
     select
         submissions.conversion_id as touch_id,
         'form_submission' as touch_type,
         identity_map.customer_id,
         {{ ads_utc('submissions.submitted_at') }} as touched_at,
-        {{ touch_channel(
-            'submissions.utm_source', 'submissions.utm_medium',
-            'submissions.gclid', 'submissions.fbclid', 'submissions.li_fat_id'
-        ) }} as channel,
-        submissions.utm_campaign
+        submissions.utm_source,
+        submissions.utm_medium,
+        submissions.utm_campaign,
+        {{ click_id_type('submissions.gclid', 'submissions.fbclid', 'submissions.li_fat_id') }} as click_id
     from {{ ref('stg_hubspot__form_submissions') }} as submissions
     inner join identity_map
         on identity_map.source_system = 'hubspot'
@@ -46,16 +53,12 @@ email_touches as (
         'email_click' as touch_type,
         email_recipients.customer_id,
         {{ ads_utc('clicks.occurred_at') }} as touched_at,
-        'email' as channel,
-        clicks.utm_campaign
+        clicks.utm_source,
+        coalesce(clicks.utm_medium, 'email') as utm_medium,
+        clicks.utm_campaign,
+        cast(null as varchar) as click_id
     from {{ ref('int_email_clicks_parsed') }} as clicks
     inner join email_recipients on clicks.email_match_key = email_recipients.email_match_key
-),
-
-ad_campaigns as (
-    select distinct utm_campaign, platform
-    from {{ ref('int_campaigns_unioned') }}
-    where platform <> 'crm'
 ),
 
 response_touches as (
@@ -64,13 +67,10 @@ response_touches as (
         'campaign_response' as touch_type,
         coalesce(contact_map.customer_id, lead_map.customer_id) as customer_id,
         {{ ads_utc('members.first_responded_date') }} as touched_at,
-        case
-            when ad_campaigns.platform = 'google_ads' then 'paid_search'
-            when ad_campaigns.platform is not null then 'paid_social'
-            when lower(campaigns.campaign_type) = 'email' then 'email'
-            else 'event'
-        end as channel,
-        campaigns.campaign_name_normalized as utm_campaign
+        cast(null as varchar) as utm_source,
+        cast(null as varchar) as utm_medium,
+        campaigns.campaign_name_normalized as utm_campaign,
+        cast(null as varchar) as click_id
     from {{ ref('stg_salesforce__campaign_members') }} as members
     inner join {{ ref('stg_salesforce__campaigns') }} as campaigns on members.campaign_id = campaigns.campaign_id
     left join identity_map as contact_map
@@ -81,7 +81,6 @@ response_touches as (
         on lead_map.source_system = 'salesforce'
         and lead_map.source_object = 'Lead'
         and lead_map.source_record_id = members.lead_id
-    left join ad_campaigns on campaigns.campaign_name_normalized = ad_campaigns.utm_campaign
     where members.has_responded
         and not members.is_deleted
         and members.first_responded_date is not null
@@ -104,8 +103,45 @@ distinct_responses as (
             and precise_touches.utm_campaign = response_touches.utm_campaign
             and cast(precise_touches.touched_at as date) = cast(response_touches.touched_at as date)
     )
+),
+
+touches as (
+    select
+        unioned.*,
+        {#- An ad platform's campaign decides; a CRM campaign only for its own responses. -#}
+        case
+            when campaign_names.platform <> 'crm' or unioned.touch_type = 'campaign_response'
+                then campaign_names.platform
+        end as platform,
+        case
+            when campaign_names.platform <> 'crm' or unioned.touch_type = 'campaign_response'
+                then campaign_names.campaign_type
+        end as campaign_type
+    from (
+        select * from precise_touches
+        union all
+        select * from distinct_responses
+    ) as unioned
+    left join campaign_names on unioned.utm_campaign = campaign_names.utm_campaign
 )
 
-select * from precise_touches
-union all
-select * from distinct_responses
+select
+    touches.touch_id,
+    touches.touch_type,
+    touches.customer_id,
+    touches.touched_at,
+    taxonomy.channel,
+    taxonomy.sub_channel,
+    taxonomy.is_paid,
+    touches.utm_source,
+    touches.utm_medium,
+    touches.utm_campaign,
+    touches.click_id,
+    touches.platform
+from touches
+inner join {{ ref('channel_taxonomy') }} as taxonomy
+    on {{ channel_rule_matches(
+        'taxonomy', 'touches.click_id', 'touches.platform', 'touches.campaign_type',
+        'touches.utm_source', 'touches.utm_medium'
+    ) }}
+qualify {{ channel_rule_first('taxonomy', 'touches.touch_id') }}

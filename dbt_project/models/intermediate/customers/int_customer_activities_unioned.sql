@@ -35,14 +35,15 @@ form_submissions as (
         end as activity_type,
         'forms' as activity_group,
         submissions.submitted_at as occurred_at,
-        {{ touch_channel('submissions.utm_source', 'submissions.utm_medium', 'submissions.gclid',
-                         'submissions.fbclid', 'submissions.li_fat_id') }} as channel,
+        touches.channel,
         submissions.utm_campaign as campaign,
         true as is_touch
     from {{ ref('stg_hubspot__form_submissions') }} as submissions
     inner join identity_map
         on identity_map.source_object = 'form_submissions'
         and identity_map.source_record_id = submissions.conversion_id
+    left join {{ ref('int_touches_unioned') }} as touches
+        on touches.touch_type = 'form_submission' and touches.touch_id = submissions.conversion_id
 ),
 
 email_events as (
@@ -67,7 +68,7 @@ webinar_attendance as (
         'webinar_attended' as activity_type,
         'events' as activity_group,
         cast(members.first_responded_date as {{ dbt.type_timestamp() }}) as occurred_at,
-        'webinar' as channel,
+        'event' as channel,
         campaigns.campaign_name as campaign,
         false as is_touch
     from {{ ref('stg_salesforce__campaign_members') }} as members

@@ -1,36 +1,35 @@
 {#-
     One row per platform × day × campaign (Fivetran dbt_ad_reporting's grain): ad spend and delivery,
-    GA4 sessions, CRM leads, opportunities and revenue, and the ratios marketing reads.
+    GA4 sessions, CRM leads, opportunities and revenue, the channel (seed `channel_taxonomy`) and the
+    ratios marketing reads (var `marketing_metrics`, the one definition of each metric).
     A campaign name known to an ad platform or Salesforce decides platform and id; other activity keeps
-    the platform its UTMs point to (or 'ga4' / 'crm') and is keyed by its name.
+    the platform its UTMs point to (or 'ga4' / 'crm') and is keyed by its name and the channel its own
+    UTMs give it.
 -#}
 with campaigns as (
     select * from {{ ref('int_campaigns_unioned') }}
 ),
 
 campaign_names as (
-    {#- One campaign per normalised name: an ad platform's before the CRM's, then the smallest id. -#}
-    select *
-    from campaigns
-    where utm_campaign is not null
-    qualify row_number() over (
-        partition by utm_campaign
-        order by case when platform = 'crm' then 1 else 0 end, platform, campaign_id
-    ) = 1
+    select * from {{ ref('int_campaign_names_resolved') }}
 ),
 
 ads as (
     select
-        platform,
-        date_day,
-        campaign_id,
-        utm_campaign,
-        sum(spend) as spend,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(platform_conversions) as platform_conversions
-    from {{ ref('int_ad_reports_unioned') }}
-    group by 1, 2, 3, 4
+        reports.platform,
+        reports.date_day,
+        reports.campaign_id,
+        reports.utm_campaign,
+        campaigns.channel,
+        campaigns.sub_channel,
+        campaigns.is_paid,
+        sum(reports.spend) as spend,
+        sum(reports.impressions) as impressions,
+        sum(reports.clicks) as clicks,
+        sum(reports.platform_conversions) as platform_conversions
+    from {{ ref('int_ad_reports_unioned') }} as reports
+    left join campaigns on reports.platform = campaigns.platform and reports.campaign_id = campaigns.campaign_id
+    group by 1, 2, 3, 4, 5, 6, 7
 ),
 
 activity as (
@@ -39,13 +38,16 @@ activity as (
         activity.date_day,
         campaign_names.campaign_id,
         activity.utm_campaign,
+        coalesce(campaign_names.channel, activity.channel) as channel,
+        coalesce(campaign_names.sub_channel, activity.sub_channel) as sub_channel,
+        coalesce(campaign_names.is_paid, activity.is_paid) as is_paid,
         activity.sessions,
         activity.engaged_sessions,
         activity.key_events,
         activity.leads,
         activity.mqls,
         activity.opportunities,
-        activity.pipeline_amount,
+        activity.pipeline_created_amount,
         activity.won_opportunities,
         activity.revenue,
         activity.campaign_responses
@@ -55,17 +57,17 @@ activity as (
 
 facts as (
     select
-        platform, date_day, campaign_id, utm_campaign,
+        platform, date_day, campaign_id, utm_campaign, channel, sub_channel, is_paid,
         spend, impressions, clicks, platform_conversions,
         0 as sessions, 0 as engaged_sessions, 0 as key_events, 0 as leads, 0 as mqls,
-        0 as opportunities, 0 as pipeline_amount, 0 as won_opportunities, 0 as revenue, 0 as campaign_responses
+        0 as opportunities, 0 as pipeline_created_amount, 0 as won_opportunities, 0 as revenue, 0 as campaign_responses
     from ads
     union all
     select
-        platform, date_day, campaign_id, utm_campaign,
+        platform, date_day, campaign_id, utm_campaign, channel, sub_channel, is_paid,
         0, 0, 0, 0,
         sessions, engaged_sessions, key_events, leads, mqls,
-        opportunities, pipeline_amount, won_opportunities, revenue, campaign_responses
+        opportunities, pipeline_created_amount, won_opportunities, revenue, campaign_responses
     from activity
 ),
 
@@ -75,6 +77,9 @@ aggregated as (
         date_day,
         coalesce(campaign_id, utm_campaign) as campaign_key,
         campaign_id,
+        channel,
+        sub_channel,
+        is_paid,
         min(utm_campaign) as utm_campaign,
         cast(sum(spend) as decimal(18, 6)) as spend,
         cast(sum(impressions) as bigint) as impressions,
@@ -86,17 +91,17 @@ aggregated as (
         cast(sum(leads) as bigint) as leads,
         cast(sum(mqls) as bigint) as mqls,
         cast(sum(opportunities) as bigint) as opportunities,
-        cast(sum(pipeline_amount) as decimal(18, 2)) as pipeline_amount,
+        cast(sum(pipeline_created_amount) as decimal(18, 2)) as pipeline_created_amount,
         cast(sum(won_opportunities) as bigint) as won_opportunities,
         cast(sum(revenue) as decimal(18, 2)) as revenue,
         cast(sum(campaign_responses) as bigint) as campaign_responses
     from facts
-    group by 1, 2, 3, 4
+    group by 1, 2, 3, 4, 5, 6, 7
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['aggregated.platform', "'|'", 'cast(aggregated.date_day as varchar)', "'|'", 'aggregated.campaign_key'])) }}
+        {{ dbt.hash(dbt.concat(['aggregated.platform', "'|'", 'cast(aggregated.date_day as varchar)', "'|'", 'aggregated.campaign_key', "'|'", "coalesce(aggregated.sub_channel, '')"])) }}
             as campaign_day_id,
         aggregated.platform,
         aggregated.date_day,
@@ -105,6 +110,9 @@ final as (
         coalesce(campaigns.campaign_name, aggregated.utm_campaign, aggregated.campaign_id) as campaign_name,
         aggregated.utm_campaign,
         campaigns.campaign_type,
+        aggregated.channel,
+        aggregated.sub_channel,
+        aggregated.is_paid,
         campaigns.campaign_status,
         aggregated.spend,
         aggregated.impressions,
@@ -116,15 +124,13 @@ final as (
         aggregated.leads,
         aggregated.mqls,
         aggregated.opportunities,
-        aggregated.pipeline_amount,
+        aggregated.pipeline_created_amount,
         aggregated.won_opportunities,
         aggregated.revenue,
         aggregated.campaign_responses,
-        {{ ads_safe_divide('aggregated.spend', 'aggregated.clicks') }} as cost_per_click,
-        {{ ads_safe_divide('aggregated.clicks', 'aggregated.impressions') }} as click_through_rate,
-        {{ ads_safe_divide('aggregated.spend', 'aggregated.leads') }} as cost_per_lead,
-        {{ ads_safe_divide('aggregated.spend', 'aggregated.opportunities') }} as cost_per_opportunity,
-        {{ ads_safe_divide('aggregated.revenue', 'aggregated.spend') }} as return_on_ad_spend
+        {%- for name in marketing_metric_names() %}
+        {{ marketing_metric(name, 'aggregated.') }} as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from aggregated
     left join campaigns
         on aggregated.platform = campaigns.platform and aggregated.campaign_id = campaigns.campaign_id

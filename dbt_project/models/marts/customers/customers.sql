@@ -65,7 +65,7 @@ select
     {%- endfor %}
     engagement.last_engagement_at,
     lifecycles.opportunity_count,
-    lifecycles.pipeline_amount,
+    lifecycles.open_pipeline_amount,
     lifecycles.closed_won_revenue,
     scores.fit_score,
     scores.engagement_score,
