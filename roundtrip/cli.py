@@ -198,10 +198,11 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
     from pipelines.runner import LoadRefused
     from roundtrip.stages.load import load as run_load
     from warehouse.lock import WriterBusy
+    from warehouse.publish import PublishRefused
 
     try:
         result = run_load(_settings(ctx), list(systems), full_refresh=full_refresh)
-    except (LoadRefused, WriterBusy) as exc:
+    except (LoadRefused, WriterBusy, PublishRefused) as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(1)
     if not result.ok:
@@ -219,10 +220,11 @@ def transform(ctx: click.Context) -> None:
     """
     from roundtrip.stages.transform import run_transform
     from warehouse.lock import WriterBusy
+    from warehouse.publish import PublishRefused
 
     try:
         result = run_transform(_settings(ctx), echo=click.echo)
-    except WriterBusy as exc:
+    except (WriterBusy, PublishRefused) as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(1)
     if not result.ok:
@@ -231,6 +233,25 @@ def transform(ctx: click.Context) -> None:
             click.echo(f"  {failure}", err=True)
         ctx.exit(1)
     click.echo("transform: dbt build succeeded; published the read-only warehouse")
+
+
+@cli.command("restore")
+@click.pass_context
+def restore(ctx: click.Context) -> None:
+    """Put the previous published warehouse back (warehouse/roundtrip.duckdb.prev).
+
+    It becomes the published copy and the working file; the copy it replaces becomes the new
+    .prev, so running restore again undoes it. The next `roundtrip load` reloads what the
+    restored copy lacks.
+    """
+    from warehouse.location import WarehousePaths
+    from warehouse.lock import writer_lock
+    from warehouse.publish import restore as restore_previous
+
+    paths = WarehousePaths(_settings(ctx).warehouse_dir)
+    with writer_lock(paths.lock_file, "roundtrip restore", on_wait=click.echo):
+        restore_previous(paths)
+    click.echo(f"restored {paths.published} (and the working file) from the previous copy")
 
 
 @cli.command("sync")
