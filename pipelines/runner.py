@@ -1,8 +1,9 @@
 """The load runner: one dlt pipeline per system into `raw_<system>`, under the writer lock.
 
 Flow of `run_load`: take the warehouse's writer lock → check the warehouse belongs to this sandbox
-world → extract and normalize each system in turn (dlt load packages in its pipeline folder)
-while one loader thread loads the previous system's packages into the working file (DuckDB has
+world → per system in turn: realign its saved cursors with the data the warehouse holds
+(state_check.py), extract and normalize it (dlt load packages in its pipeline folder) while one
+loader thread loads the previous system's packages into the working file (DuckDB has
 one writer) and records its run in the `monitor` tables → publish the read-only copy when any
 system succeeded (a failed system's raw tables stay as its last good load left them).
 """
@@ -38,6 +39,7 @@ from pipelines.run_log import (
     record_run_start,
     write_meta,
 )
+from pipelines.state_check import align_state
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
@@ -163,6 +165,7 @@ class _Extracted:
     started: datetime
     load_ids: list[str] = field(default_factory=list)  # packages a previous run left behind
     error: str | None = None
+    notice: str | None = None  # the saved cursors were realigned with the data (state_check.py)
 
 
 def _finish_pending(pipeline: dlt.Pipeline) -> list[str]:
@@ -192,6 +195,11 @@ def _extract(
     try:
         if pipeline.has_pending_data:  # a previous run died before loading: load that first
             extracted.load_ids = loader.submit(_finish_pending, pipeline).result()
+        if not full_refresh:
+            with working.cursor() as con:
+                extracted.notice = align_state(pipeline, con)
+            if extracted.notice:
+                progress.console.print(f"{endpoint.system}: {extracted.notice}")
         source = source_builder(endpoint.system)(endpoint, ctx)
         started = time.monotonic()
         pipeline.extract(source, refresh="drop_sources" if full_refresh else None)

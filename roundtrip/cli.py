@@ -236,22 +236,25 @@ def transform(ctx: click.Context) -> None:
 
 
 @cli.command("restore")
+@click.option("--previous", is_flag=True, help="Put back the copy published before the last one.")
 @click.pass_context
-def restore(ctx: click.Context) -> None:
-    """Put the previous published warehouse back (warehouse/roundtrip.duckdb.prev).
+def restore(ctx: click.Context, previous: bool) -> None:
+    """Copy the published warehouse back into a damaged or lost working file.
 
-    It becomes the published copy and the working file; the copy it replaces becomes the new
-    .prev, so running restore again undoes it. The next `roundtrip load` reloads what the
-    restored copy lacks.
+    With --previous, warehouse/roundtrip.duckdb.prev (the copy the last publish replaced) becomes
+    the published copy and the working file again; the copy it replaces becomes the new .prev, so
+    running it twice undoes it. The next `roundtrip load` reloads what the restored copy lacks.
     """
     from warehouse.location import WarehousePaths
     from warehouse.lock import writer_lock
-    from warehouse.publish import restore as restore_previous
+    from warehouse.publish import restore as restore_copy
 
     paths = WarehousePaths(_settings(ctx).warehouse_dir)
     with writer_lock(paths.lock_file, "roundtrip restore", on_wait=click.echo):
-        restore_previous(paths)
-    click.echo(f"restored {paths.published} (and the working file) from the previous copy")
+        source = restore_copy(paths, previous=previous)
+    click.echo(
+        f"restored the working file from {source}" + (" and published it" if previous else "")
+    )
 
 
 @cli.command("sync")

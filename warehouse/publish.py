@@ -4,7 +4,8 @@ Readers that hold the old published file open keep reading it (the rename swaps 
 entry, not their open file), and every new reader sees a complete, consistent copy. The candidate
 is verified before the rename (`verify.py`: every block reads back, nothing published is lost),
 and the copy it replaces is kept as `roundtrip.duckdb.prev` (a hard link, so readers never see a
-gap); `restore` puts that one back.
+gap). `restore` copies the published copy back into a damaged or lost working file, or with
+`previous` puts the one before it back.
 """
 
 from __future__ import annotations
@@ -74,12 +75,12 @@ def publish(paths: WarehousePaths, *, allow_loss: bool = False) -> None:
         except WarehouseDamaged as exc:
             raise PublishRefused(
                 f"the working warehouse {paths.working} is damaged ({exc}); the published copy "
-                "was kept. Run `roundtrip restore` to put the last published copy back, then load "
-                "again"
+                "was kept. Run `roundtrip restore` to copy it back into the working file, then "
+                "load again"
             ) from None
         except WarehouseShrank as exc:
             raise PublishRefused(
-                f"{exc}; it was kept. Run `roundtrip restore` to put it back into the working "
+                f"{exc}; it was kept. Run `roundtrip restore` to copy it back into the working "
                 "file and load again, or `roundtrip load --full-refresh` to publish the smaller one"
             ) from None
         os.chmod(tmp, 0o444)
@@ -89,35 +90,45 @@ def publish(paths: WarehousePaths, *, allow_loss: bool = False) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def restore(paths: WarehousePaths) -> None:
-    """Put the previous published copy back: it becomes the published copy and the working file,
-    and the copy it replaces becomes `.prev` (so a restore can be undone). Call under the writer
-    lock. Raises NotPublished when there is no previous copy, PublishRefused when it is damaged."""
-    if not paths.previous.exists():
-        raise NotPublished(
-            f"nothing to restore: no previous published warehouse at {paths.previous} (one is "
-            "kept from the second publish on)"
-        )
-    try:
-        read_every_block(paths.previous)
-    except WarehouseDamaged as exc:
-        raise PublishRefused(f"not restoring: {exc}") from None
+def _replace_working(paths: WarehousePaths, source: Path) -> None:
+    """Make the working file a writable copy of `source` (its stale WAL goes with it)."""
     paths.ensure()
     working = _temp(paths, "work")
     try:
-        shutil.copyfile(paths.previous, working)
+        shutil.copyfile(source, working)
         os.chmod(working, 0o644)
         Path(f"{paths.working}.wal").unlink(missing_ok=True)  # belongs to the replaced file
         os.replace(working, paths.working)
     finally:
         working.unlink(missing_ok=True)
-    swap = _temp(paths, "swap")
-    swap.unlink(missing_ok=True)
-    if paths.published.exists():
-        os.link(paths.published, swap)
-    os.replace(paths.previous, paths.published)
-    if swap.exists():
-        os.replace(swap, paths.previous)
+
+
+def restore(paths: WarehousePaths, *, previous: bool = False) -> Path:
+    """Put a sound published copy back into the working file: the published one, or with
+    `previous` the one before it (which then is published again, and the copy it replaces becomes
+    `.prev`, so that restore can be undone). Call under the writer lock; returns the source.
+    Raises NotPublished when there is no such copy, PublishRefused when it is damaged."""
+    source = paths.previous if previous else paths.published
+    if not source.exists():
+        raise NotPublished(
+            f"nothing to restore: no {'previous ' if previous else ''}published warehouse at "
+            f"{source}" + (" (one is kept from the second publish on)" if previous else "")
+        )
+    try:
+        read_every_block(source)
+    except WarehouseDamaged as exc:
+        hint = "" if previous else "; try `roundtrip restore --previous`"
+        raise PublishRefused(f"not restoring: {exc}{hint}") from None
+    _replace_working(paths, source)
+    if previous:
+        swap = _temp(paths, "swap")
+        swap.unlink(missing_ok=True)
+        if paths.published.exists():
+            os.link(paths.published, swap)
+        os.replace(paths.previous, paths.published)
+        if swap.exists():
+            os.replace(swap, paths.previous)
+    return source
 
 
 def connect_published(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
@@ -131,6 +142,6 @@ def connect_published(paths: WarehousePaths) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise WarehouseDamaged(
             f"the published warehouse {paths.published} cannot be opened ({first_line(exc)}); "
-            "run `roundtrip restore` to put the previous copy back, or `roundtrip transform` to "
-            "publish again"
+            "run `roundtrip restore --previous` to put the previous copy back, or "
+            "`roundtrip transform` to publish again"
         ) from None

@@ -70,7 +70,7 @@ def test_publish_keeps_the_previous_copy_and_restore_puts_it_back(paths: Warehou
     publish(paths)
     assert (_version(paths.published), _version(paths.previous)) == (2, 1)
     _corrupt_a_data_block(paths.working)
-    restore(paths)
+    restore(paths, previous=True)
     assert (_version(paths.published), _version(paths.working), _version(paths.previous)) == (
         1,
         1,
@@ -108,10 +108,22 @@ def test_leftovers_of_a_killed_publish_are_removed(paths: WarehousePaths) -> Non
     assert not leftover.exists()
 
 
-def test_restore_without_a_previous_copy_says_so(tmp_path: Path) -> None:
+def test_restore_copies_the_published_warehouse_into_a_damaged_working_file(
+    paths: WarehousePaths,
+) -> None:
+    _build(paths, 2)
+    _corrupt_a_data_block(paths.working)
+    assert restore(paths) == paths.published
+    assert _version(paths.working) == 1
+    publish(paths)  # sound again
+
+
+def test_restore_without_a_copy_says_so(tmp_path: Path) -> None:
     paths = WarehousePaths(tmp_path).ensure()
-    with pytest.raises(NotPublished, match=r"nothing to restore: no previous published warehouse"):
+    with pytest.raises(NotPublished, match=r"nothing to restore: no published warehouse at"):
         restore(paths)
+    with pytest.raises(NotPublished, match=r"nothing to restore: no previous published warehouse"):
+        restore(paths, previous=True)
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a database"])
