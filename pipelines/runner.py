@@ -40,6 +40,7 @@ from pipelines.run_log import (
     write_meta,
 )
 from pipelines.state_check import align_state
+from warehouse import load_state
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
@@ -192,6 +193,7 @@ def _extract(
         record_run_start(
             con, run_id, endpoint.system, endpoint.mode, extracted.started, full_refresh
         )
+    load_state.mark_running(paths, run_id, endpoint.system, extracted.started)
     try:
         if pipeline.has_pending_data:  # a previous run died before loading: load that first
             extracted.load_ids = loader.submit(_finish_pending, pipeline).result()
@@ -212,7 +214,11 @@ def _extract(
 
 
 def _load(
-    extracted: _Extracted, working: duckdb.DuckDBPyConnection, run_id: str, full_refresh: bool
+    extracted: _Extracted,
+    paths: WarehousePaths,
+    working: duckdb.DuckDBPyConnection,
+    run_id: str,
+    full_refresh: bool,
 ) -> SystemResult:
     """Load one system's packages into the working file and record its run (loader thread)."""
     system, ctx, error = extracted.endpoint.system, extracted.ctx, extracted.error
@@ -233,18 +239,20 @@ def _load(
     if error:
         log.error("loading %s failed: %s", system, error)
     status = "failed" if error else "succeeded"
+    finished = datetime.now(UTC)
     with working.cursor() as con:
         record_run_end(
             con,
             run_id,
             system,
-            datetime.now(UTC),
+            finished,
             status,
             load_ids,
             error,
             ctx.stats.values(),
             ctx.step_seconds,
         )
+    load_state.mark_finished(paths, run_id, system, status, finished, error)
     return SystemResult(system, status, ctx.stats, error)
 
 
@@ -282,6 +290,7 @@ def run_load(
                         _extract(
                             endpoint, paths, working, run_id, now, full_refresh, progress, loader
                         ),
+                        paths,
                         working,
                         run_id,
                         full_refresh,
