@@ -8,11 +8,8 @@ from typing import Any
 
 import click
 
-from monitor.config import MonitorConfigError
 from roundtrip.errors import UserError
-from roundtrip.settings import SYSTEMS, Settings, SettingsError, load_settings
-from sandbox.control import SandboxError
-from sandbox.faults import SandboxSettingError
+from roundtrip.settings import SYSTEMS, Settings, load_settings
 from sandbox.state import DEFAULT_SCALE, DEFAULT_SEED, SCALES
 
 
@@ -28,25 +25,34 @@ def _wide_console() -> Any:
 
 
 class _RoundtripGroup(click.Group):
-    """Turns known user errors into one line on stderr and exit code 2, never a traceback."""
+    """The one error surface: every failure ends as one line on stderr (roundtrip/errors.py);
+    exit code 1 when the run failed, 2 when something must be fixed first."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (
-            SettingsError,
-            UserError,
-            MonitorConfigError,
-            SandboxSettingError,
-            SandboxError,
-        ) as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            from connectors.http.redaction import REDACTOR
+            from roundtrip.errors import EXIT_FAILED, report, unexpected
+            from warehouse.location import WarehousePaths
+
+            if ctx.params.get("debug"):
+                raise
+            known = report(exc)
+            message, code = known or (
+                unexpected(exc, WarehousePaths.from_env().state_dir / "logs"),
+                EXIT_FAILED,
+            )
+            click.echo(f"Error: {REDACTOR.scrub(message)}", err=True)
+            ctx.exit(code)
 
 
 @click.group(cls=_RoundtripGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="roundtrip")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error.")
+def cli(debug: bool) -> None:
     """Roundtrip: a local-first marketing data platform.
 
     \b
@@ -195,16 +201,9 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
     sandbox mode start the sandbox stand-ins for the duration of the load. On success the
     read-only copy (warehouse/roundtrip.duckdb) is published. Exit code 1 when a system failed.
     """
-    from pipelines.runner import LoadRefused
     from roundtrip.stages.load import load as run_load
-    from warehouse.lock import WriterBusy
-    from warehouse.publish import PublishRefused
 
-    try:
-        result = run_load(_settings(ctx), list(systems), full_refresh=full_refresh)
-    except (LoadRefused, WriterBusy, PublishRefused) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(1)
+    result = run_load(_settings(ctx), list(systems), full_refresh=full_refresh)
     if not result.ok:
         ctx.exit(1)
 
@@ -219,14 +218,8 @@ def transform(ctx: click.Context) -> None:
     only when the build succeeded. Exit code 1 when a model or test failed.
     """
     from roundtrip.stages.transform import run_transform
-    from warehouse.lock import WriterBusy
-    from warehouse.publish import PublishRefused
 
-    try:
-        result = run_transform(_settings(ctx), echo=click.echo)
-    except (WriterBusy, PublishRefused) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(1)
+    result = run_transform(_settings(ctx), echo=click.echo)
     if not result.ok:
         click.echo("dbt build failed; the published warehouse was left as it was:", err=True)
         for failure in result.failures:
@@ -340,8 +333,16 @@ def docs(ctx: click.Context) -> None:
     warehouse/work/dbt_docs_target/index.html   dbt's documentation site
     """
     from roundtrip.docs import build_docs
+    from warehouse.location import WarehousePaths
 
-    for path in build_docs(_settings(ctx)):
+    settings = _settings(ctx)
+    published = WarehousePaths(settings.warehouse_dir).published
+    if not published.exists():  # dbt would create an empty working file that breaks transform
+        raise UserError(
+            f"no published warehouse at {published} to document; run `roundtrip load` and "
+            "`roundtrip transform` first"
+        )
+    for path in build_docs(settings):
         click.echo(f"wrote {path}")
 
 

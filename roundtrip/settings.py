@@ -167,6 +167,18 @@ def load_settings(project_dir: Path | None = None) -> Settings:
             f"{config_path}: unknown section(s) {', '.join(sorted(unknown_sections))}; "
             "accepted: systems, schedule"
         )
+    for section in ("systems", "schedule"):
+        if not isinstance(file_config.get(section, {}), dict):
+            raise SettingsError(
+                f"{config_path}: `{section}` must be a table ([{section}] or "
+                f"[{section}.<name>] sections), got {file_config[section]!r}"
+            )
+    for name, table in file_config.get("systems", {}).items():
+        if not isinstance(table, dict):
+            raise SettingsError(
+                f"{config_path}: systems.{name} must be a table ([systems.{name}] with "
+                f"enabled / mode), got {table!r}"
+            )
     unknown_systems = set(file_config.get("systems", {})) - set(SYSTEMS)
     if unknown_systems:
         raise SettingsError(

@@ -266,7 +266,8 @@ def advance(paths: SandboxPaths, days: int) -> WorldInfo:
     info = WorldInfo.read(paths)
     if info is None:
         raise FileNotFoundError(
-            f"no sandbox world in {paths.root} (world.json missing): generate one first"
+            f"no sandbox world in {paths.root} (world.json missing): run `roundtrip sandbox "
+            "reset` first"
         )
     if days < 1:
         raise ValueError(f"days must be ≥ 1, got {days}")
