@@ -284,7 +284,9 @@ def schedule(ctx: click.Context) -> None:
     \b
     Jobs and where their schedule is set:
       load_transform   roundtrip load, then roundtrip transform   [schedule] in roundtrip.toml
-      health           roundtrip health                           [schedule] in roundtrip.toml
+      health:<checks>  roundtrip health <checks>                  each check's `schedule` in
+                                                                  monitor.yml (or one cron for
+                                                                  all: [schedule] health)
       sync:<name>      roundtrip sync <name>                      `schedule` in reverse/syncs.yml
 
     A job never overlaps itself: an occurrence that falls while it still runs makes it run
@@ -294,8 +296,10 @@ def schedule(ctx: click.Context) -> None:
     """
     import signal
 
+    from monitor.config import load_monitor_config
     from reverse.specs import SpecError, load_specs
     from roundtrip.schedule import Scheduler, build_jobs
+    from roundtrip.stages.health import watched_systems
     from roundtrip.stages.sync import specs_path
     from warehouse.location import WarehousePaths
     from warehouse.lock import WriterBusy, writer_lock
@@ -305,7 +309,14 @@ def schedule(ctx: click.Context) -> None:
         specs = load_specs(specs_path())
     except SpecError as exc:
         raise UserError(str(exc)) from None
-    scheduler = Scheduler(build_jobs(settings.schedule, [(s.name, s.schedule) for s in specs]))
+    checks = load_monitor_config(None, watched_systems(settings)).select()
+    scheduler = Scheduler(
+        build_jobs(
+            settings.schedule,
+            [(s.name, s.schedule) for s in specs],
+            [(c.name, c.schedule) for c in checks],
+        )
+    )
     signal.signal(signal.SIGTERM, scheduler.request_stop)
     signal.signal(signal.SIGINT, scheduler.request_stop)
     lock = WarehousePaths(settings.warehouse_dir).state_dir / "scheduler.lock"

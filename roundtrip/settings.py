@@ -137,18 +137,20 @@ def _system_settings(system: str, file_config: dict, config_path: str) -> System
     return SystemSettings(system, enabled, mode, requested, credentials if mode == "real" else {})
 
 
-DEFAULT_SCHEDULE = {"load_transform": "0 * * * *", "health": "*/15 * * * *"}
+# `health` has no default: each check runs on its own `schedule` (monitor.yml) unless it is set
+SCHEDULE_KEYS = ("load_transform", "health")
+DEFAULT_SCHEDULE = {"load_transform": "0 * * * *"}
 
 
 def _schedule_settings(file_config: dict, config_path: str) -> dict[str, str]:
     from croniter import croniter
 
     section = file_config.get("schedule", {})
-    unknown = set(section) - set(DEFAULT_SCHEDULE)
+    unknown = set(section) - set(SCHEDULE_KEYS)
     if unknown:
         raise SettingsError(
             f"{config_path}: [schedule] has unknown key(s) {', '.join(sorted(unknown))}; "
-            f"accepted: {', '.join(DEFAULT_SCHEDULE)} (syncs are scheduled in their spec)"
+            f"accepted: {', '.join(SCHEDULE_KEYS)} (syncs are scheduled in their spec)"
         )
     schedule = {**DEFAULT_SCHEDULE, **section}
     for job, cron in schedule.items():

@@ -63,6 +63,25 @@ def test_overlapping_occurrences_collapse_into_one_catch_up_run() -> None:
     assert slow.next_due > clock.now
 
 
+def test_each_check_runs_on_its_own_schedule_and_shared_crons_run_together() -> None:
+    jobs = build_jobs(
+        {"load_transform": "0 * * * *"},
+        [],
+        [("crm_record_count", "5 * * * *"), ("ad_spend_completeness", "0 7 * * *"),
+         ("load_rejects", "10 * * * *"), ("schema_changes", "10 * * * *")],
+    )  # fmt: skip
+    assert [(j.name, j.cron, j.commands) for j in jobs] == [
+        ("load_transform", "0 * * * *", [["load"], ["transform"]]),
+        ("health:crm_record_count", "5 * * * *", [["health", "crm_record_count"]]),
+        ("health:ad_spend_completeness", "0 7 * * *", [["health", "ad_spend_completeness"]]),
+        (
+            "health:load_rejects,schema_changes",
+            "10 * * * *",
+            [["health", "load_rejects", "schema_changes"]],
+        ),
+    ]
+
+
 def test_jobs_come_from_settings_and_sync_specs() -> None:
     jobs = build_jobs(
         {"load_transform": "0 * * * *", "health": "*/15 * * * *"},
