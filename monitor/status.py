@@ -135,8 +135,20 @@ def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> Stat
 
 
 def status_table(view: StatusView) -> Table:
-    table = Table(title=f"Integrations (as of {_when(view.now)})")
-    for column in ("integration", "flow", "mode", "last run", "rows", "freshness", "open alerts"):
+    # two clocks, each labelled: freshness is measured on the data's clock (the sandbox's in
+    # sandbox mode), run times are wall-clock moments
+    table = Table(
+        title=f"Integrations — data as of {_when(view.now)}; run at {_when(datetime.now(UTC))}"
+    )
+    for column in (
+        "integration",
+        "flow",
+        "mode",
+        "last run (run at)",
+        "rows",
+        "freshness (data as of)",
+        "open alerts",
+    ):
         table.add_column(column, no_wrap=column in ("integration", "mode"), overflow="fold")
     for i in view.integrations:
         alerts = (
