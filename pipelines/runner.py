@@ -309,12 +309,19 @@ def run_load(
     )
     for r in results:
         if r.error:
-            console.print(f"[red]{r.system} failed:[/red] {r.error}")
+            console.print(f"[red]{r.system} failed:[/red] {r.error}", soft_wrap=True)
     return LoadResult(run_id, results, published=ok)
 
 
 def _describe(exc: BaseException) -> str:
-    """The innermost meaningful message (dlt wraps source errors in PipelineStepFailed)."""
+    """The innermost meaningful message (dlt wraps source errors in PipelineStepFailed), on one
+    line; a DuckDB file that cannot be read back says what to do."""
     while (inner := exc.__cause__ or exc.__context__) is not None:
         exc = inner
-    return f"{type(exc).__name__}: {exc}"
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if isinstance(exc, duckdb.IOException):
+        text += (
+            "; the working warehouse is damaged: run `roundtrip restore` (copies the published "
+            "warehouse back), then load again"
+        )
+    return text

@@ -17,6 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from roundtrip.cli import cli
+from tests.conftest import Project
+from warehouse.location import WarehousePaths
 
 REPO = Path(__file__).resolve().parents[2]
 WORLD = {"seed": 7, "scale": "S", "now": "2026-11-01T00:00:00", "started_at": "2026-05-05T00:00:00"}
@@ -271,3 +273,28 @@ def test_os_errors_name_the_setting(
 
     monkeypatch.setenv("ROUNDTRIP_WAREHOUSE_DIR", "/srv/wh")
     assert report(error) == (line, EXIT_FIX)
+
+
+@pytest.mark.slow
+def test_a_truncated_working_file_under_load_is_one_line_and_restore_mends_it(
+    project: Project,
+) -> None:
+    paths = WarehousePaths(project.warehouse)
+    project.roundtrip("load", "ga4")
+    data = paths.working.read_bytes()
+    paths.working.write_bytes(data[: len(data) // 2])
+    published = paths.published.read_bytes()
+
+    result = project.roundtrip("load", "ga4", check=False)
+
+    # the system fails (exit 1, its load_status alert opens) with one line saying what to do
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ga4 failed:")]
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert len(errors) == 1 and "IOException: IO Error: Could not read enough bytes" in errors[0]
+    assert errors[0].endswith(
+        "the working warehouse is damaged: run `roundtrip restore` (copies the published "
+        "warehouse back), then load again"
+    )
+    assert paths.published.read_bytes() == published
+    project.roundtrip("restore")
+    project.roundtrip("load", "ga4")
