@@ -59,3 +59,17 @@ def test_errors_keep_their_own_budget_beside_rate_limits(stub, make_transport):
         make_transport(max_retries=2).get_json("/x")
     assert len(stub.hits("/x")) == 5  # 2 rate-limited retries + 2 error retries + the last
     assert "max_retries=2" in str(caught.value)
+
+
+def test_salesforce_concurrent_limit_is_retried_its_allowance_is_final(stub, make_transport):
+    concurrent = [
+        {
+            "message": "ConcurrentRequests (Concurrent API Requests) Limit exceeded",
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+        }
+    ]
+    path = "/services/data/v62.0/query"
+    stub.script(path, Reply(403, concurrent), Reply(403, concurrent))
+    transport = make_transport("salesforce")
+    assert transport.get_json(path, params={"q": "SELECT Id FROM Lead"}) == {"ok": True}
+    assert len(stub.hits(path)) == 3 and transport.stats.retries == 2

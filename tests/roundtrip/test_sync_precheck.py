@@ -40,7 +40,8 @@ def test_quota_used_up_in_a_precheck_fails_that_sync_and_the_others_run(
         "where crm_object = 'Lead' order by crm_record_id limit 30",
     )
     sp.write_specs(SPECS)
-    sp.faults("salesforce", "burst_429=100000")  # every call: 403 REQUEST_LIMIT_EXCEEDED
+    # the first call hits the concurrent limit (retried), the retry finds the allowance used up
+    sp.faults("salesforce", "burst_429=1", "rate_limit=1/86400")
 
     result = sp.sync(check=False)
 
