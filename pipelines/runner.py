@@ -167,6 +167,7 @@ class _Extracted:
     load_ids: list[str] = field(default_factory=list)  # packages a previous run left behind
     error: str | None = None
     notice: str | None = None  # the saved cursors were realigned with the data (state_check.py)
+    full_reload: bool = False  # … by reloading the system in full
 
 
 def _finish_pending(pipeline: dlt.Pipeline) -> list[str]:
@@ -199,12 +200,15 @@ def _extract(
             extracted.load_ids = loader.submit(_finish_pending, pipeline).result()
         if not full_refresh:
             with working.cursor() as con:
-                extracted.notice = align_state(pipeline, con)
-            if extracted.notice:
-                progress.console.print(f"{endpoint.system}: {extracted.notice}")
+                alignment = align_state(pipeline, con)
+            if alignment:
+                extracted.notice = alignment.notice
+                extracted.full_reload = alignment.full_reload
+                progress.console.print(f"{endpoint.system}: {alignment.notice}", soft_wrap=True)
         source = source_builder(endpoint.system)(endpoint, ctx)
         started = time.monotonic()
-        pipeline.extract(source, refresh="drop_sources" if full_refresh else None)
+        refresh = full_refresh or extracted.full_reload
+        pipeline.extract(source, refresh="drop_sources" if refresh else None)
         ctx.step_seconds["extract"] = time.monotonic() - started
         pipeline.normalize()
         ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
@@ -226,7 +230,8 @@ def _load(
     if error is None:
         try:
             with working.cursor() as con:
-                before = {} if full_refresh else _table_counts(con, f"raw_{system}")
+                refreshed = full_refresh or extracted.full_reload
+                before = {} if refreshed else _table_counts(con, f"raw_{system}")
             started = time.monotonic()
             info = extracted.pipeline.load()
             ctx.step_seconds["load"] = time.monotonic() - started

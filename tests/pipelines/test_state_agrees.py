@@ -67,3 +67,20 @@ def test_a_working_file_that_lost_systems_is_loaded_but_not_published(project: P
     assert _counts(paths.working, "raw_linkedin_ads") == _counts(
         paths.published, "raw_linkedin_ads"
     )
+
+
+def test_a_dropped_raw_table_is_reloaded_in_full(project: Project) -> None:
+    paths = WarehousePaths(project.warehouse)
+    project.roundtrip("load", "linkedin_ads")
+    full = _counts(paths.working, "raw_linkedin_ads")
+    with duckdb.connect(str(paths.working)) as con:
+        con.execute("drop table raw_linkedin_ads.campaign_daily")
+
+    reload = project.roundtrip("load", "linkedin_ads")
+
+    notices = [line for line in reload.stderr.splitlines() if "reloading it in full" in line]
+    assert notices == [
+        "linkedin_ads: raw_linkedin_ads lacks campaign_daily in the working warehouse (its saved "
+        "cursors have no data behind them): reloading it in full"
+    ], reload.stderr
+    assert _counts(paths.working, "raw_linkedin_ads") == full
