@@ -198,8 +198,10 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
 
     Each system lands in its own `raw_<system>` schema of the working warehouse, incrementally
     (the vendor's modified-timestamp cursor; ad metrics re-read their last 7 days). Systems in
-    sandbox mode start the sandbox stand-ins for the duration of the load. On success the
-    read-only copy (warehouse/roundtrip.duckdb) is published. Exit code 1 when a system failed.
+    sandbox mode use the sandbox stand-ins (starting them if needed) for the duration of the
+    load. The read-only copy (warehouse/roundtrip.duckdb) is verified and published with every
+    system that succeeded; a failed one keeps its last good tables and its `load_status` alert
+    opens at once. Exit code 1 when a system failed or the publish was refused.
     """
     from roundtrip.stages.load import load as run_load
 
