@@ -6,6 +6,8 @@ one `health:<names>` job), or all on `[schedule] health` when that is set; and o
 sync on its spec's `schedule`. Each run is a
 child process (`python -m roundtrip …`), so a crash in one never takes the scheduler down.
 
+- Commands of a job run one after another while they succeed; `load_transform` also transforms
+  after a load that exited 1 (a system failed, the others were published).
 - Overlap: a job never runs twice at once. An occurrence that falls while the job still runs
   is not queued; the job runs once more when it finishes (catch-up), never a burst.
 - Missed runs: after the scheduler was stopped or the machine slept, each job runs at its next
@@ -38,6 +40,7 @@ class Job:
     name: str
     cron: str
     commands: list[list[str]]  # roundtrip CLI arguments, run one after another while they succeed
+    go_on: frozenset[int] = frozenset({0})  # exit codes after which the next command still runs
     next_due: float = 0.0
     catch_up: bool = False
     thread: threading.Thread | None = None
@@ -100,7 +103,7 @@ class Scheduler:
                 "job %s: started `roundtrip %s` (pid %d)", job.name, " ".join(args), job.process.pid
             )
             code = job.process.wait()
-            if code != 0:
+            if code not in job.go_on:
                 break
         job.process = None
         job.last_exit = code
@@ -146,7 +149,11 @@ def build_jobs(
     """The scheduler's jobs from the `[schedule]` settings, (sync name, cron) pairs and (health
     check name, cron) pairs: checks that share a cron run as one `roundtrip health A B` job,
     unless `[schedule] health` sets one cron for every check."""
-    jobs = [Job("load_transform", schedule["load_transform"], [["load"], ["transform"]])]
+    # a load in which a system failed (exit 1) published the others: transform builds on them
+    load_transform = Job(
+        "load_transform", schedule["load_transform"], [["load"], ["transform"]], frozenset({0, 1})
+    )
+    jobs = [load_transform]
     if "health" in schedule:
         jobs.append(Job("health", schedule["health"], [["health"]]))
     else:
