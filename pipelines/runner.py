@@ -28,6 +28,7 @@ from dlt.extract.source import DltSource
 from rich.console import Console
 
 from connectors.client import Endpoint
+from pipelines.arrow_pages import VARIANT_SUFFIX, DriftEvent
 from pipelines.context import LoadContext
 from pipelines.destination import raw_duckdb
 from pipelines.progress import LoadProgress, summary_table
@@ -148,6 +149,32 @@ def _table_counts(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, int
     }
 
 
+def _table_columns(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, set[str]]:
+    """Table → its columns, in `dataset` of the working file."""
+    found: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?",
+        [dataset],
+    ).fetchall():
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+def _unseen_drift(
+    events: list[DriftEvent], known: Mapping[str, set[str]], normalize: Callable[[str], str]
+) -> list[DriftEvent]:
+    """The drift worth recording in `monitor.schema_changes`: a column (or the text variant of a
+    retyped one) that a table the warehouse already held did not have before this load. A first
+    load of a table has nothing to compare with; a column seen before is not new again."""
+    unseen = []
+    for event in events:
+        table = known.get(normalize(event.resource))
+        column = event.column + (VARIANT_SUFFIX if event.kind == "type_change" else "")
+        if table is not None and normalize(column) not in table:
+            unseen.append(event)
+    return unseen
+
+
 def _apply_counts(
     stats: Mapping[str, ResourceStats], before: Mapping[str, int], after: Mapping[str, int]
 ) -> None:
@@ -232,6 +259,7 @@ def _load(
             with working.cursor() as con:
                 refreshed = full_refresh or extracted.full_reload
                 before = {} if refreshed else _table_counts(con, f"raw_{system}")
+                known = _table_columns(con, f"raw_{system}")
             started = time.monotonic()
             info = extracted.pipeline.load()
             ctx.step_seconds["load"] = time.monotonic() - started
@@ -239,6 +267,9 @@ def _load(
             load_ids += info.loads_ids
             with working.cursor() as con:
                 _apply_counts(ctx.stats, before, _table_counts(con, f"raw_{system}"))
+            naming = extracted.pipeline.default_schema.naming.normalize_identifier
+            for stats in ctx.stats.values():
+                stats.drift = _unseen_drift(stats.drift, known, naming)
         except Exception as exc:
             error = _describe(exc)
     if error:
