@@ -9,7 +9,7 @@ RT     := $(BIN)/roundtrip
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install load transform sync docs report test test-quick bench sandbox lint format clean
+.PHONY: help install load transform sync docs report test test-quick bench sandbox lint format clean clean-all
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -67,6 +67,10 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	@$(BIN)/ruff check --fix .
 	@$(BIN)/ruff format .
 
-clean: ## Stop the sandbox and remove generated state (keeps .venv)
+clean: ## Remove the warehouse (published, previous, working copies, dlt and sync state, logs) and dbt output
 	@test ! -x $(RT) || $(RT) sandbox down
-	rm -rf .sandbox warehouse/*.duckdb warehouse/.dlt dbt_project/target
+	rm -rf warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/*.duckdb.prev warehouse/.*.tmp \
+		warehouse/work warehouse/state dbt_project/target dbt_project/logs
+
+clean-all: clean ## Also remove the sandbox world (keeps .venv)
+	rm -rf .sandbox

@@ -30,9 +30,13 @@ COLLECTION_LIMIT = 200
 
 
 class SalesforcePolicy(VendorPolicy):
-    """Salesforce has only a rolling 24-hour allowance (per org) and never sends 429: when it is
-    used up every call gets 403 REQUEST_LIMIT_EXCEEDED. `Sforce-Limit-Info: api-usage=18/5000`
-    on every response lets us warn before that happens.
+    """Salesforce never sends 429. Its two request limits both answer 403 REQUEST_LIMIT_EXCEEDED:
+    the rolling 24-hour allowance per org ("TotalRequests Limit exceeded.": final for today) and
+    the concurrent long-running requests (25 per production org, 5 for developer/trial;
+    "ConcurrentRequests (Concurrent API Requests) Limit exceeded": over in a moment, retried with
+    backoff). `Sforce-Limit-Info: api-usage=18/5000` on every response lets us warn before the
+    allowance runs out. Sources: help.salesforce.com article 000389067 (concurrent API requests),
+    and the API request limits page of the Salesforce Developer Limits guide.
     """
 
     name = "salesforce"
@@ -55,7 +59,8 @@ class SalesforcePolicy(VendorPolicy):
 
     def classify(self, status: int, info: ErrorInfo) -> Disposition:
         if "REQUEST_LIMIT_EXCEEDED" in info.code:
-            return Disposition.QUOTA
+            concurrent = "Concurrent" in info.message
+            return Disposition.RATE_LIMITED if concurrent else Disposition.QUOTA
         if status == 414:
             return Disposition.BAD_REQUEST
         return super().classify(status, info)

@@ -1,8 +1,10 @@
 """Status (`roundtrip status`, through roundtrip/stages/status.py): the integration map — every source system and every reverse sync — with
 each one's last run, the rows it moved, how fresh its data is and its open alerts — and the real-time path's inbox.
 
-Reads the published warehouse (load runs, raw tables), the reverse sync log and the alert state
-in `<warehouse>/state/monitor.sqlite`; works while a load runs and before anything was loaded.
+Reads the published warehouse (load runs, raw tables), the reverse sync log, the alert state
+in `<warehouse>/state/monitor.sqlite` and each system's latest load in `state/loads.sqlite` (so a
+running, failed or interrupted load shows before anything is published); works while a load runs
+and before anything was loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from monitor.checks.loads import SystemRun, system_runs
 from monitor.checks.sync_success import latest_sync_runs, sync_system
 from monitor.checks.units import HOURS
 from monitor.systems import Systems
+from warehouse import load_state
+from warehouse.load_state import LoadState
 from warehouse.location import WarehousePaths
 from warehouse.publish import connect_published
 
@@ -49,13 +53,25 @@ def _when(moment: datetime | None) -> str:
     return "-" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
-def _source(ctx: CheckContext, system: str, runs: list[SystemRun]) -> Integration:
+def _latest_load(state: LoadState | None, last: SystemRun | None) -> str | None:
+    """The state store's word on the system's load when it is newer than the last published run
+    (running, failed, interrupted: those publish nothing of their own)."""
+    if state is None or (last is not None and state.run_id <= last.run_id):
+        return None
+    error = f": {state.error}" if state.error and state.status != "succeeded" else ""
+    return f"{state.status} {_when(state.finished_at or state.started_at)}{error}"
+
+
+def _source(
+    ctx: CheckContext, system: str, runs: list[SystemRun], state: LoadState | None
+) -> Integration:
     watched = ctx.systems[system]
     flow = f"{system} → raw_{system}"
     if not watched.enabled:
         return Integration(system, flow, "disabled", "-", "-", "-")
+    latest_load = _latest_load(state, runs[-1] if runs else None)
     if not runs:
-        return Integration(system, flow, watched.mode, "never", "-", "never loaded")
+        return Integration(system, flow, watched.mode, latest_load or "never", "-", "never loaded")
     last = runs[-1]
     (count,) = ctx.con.execute(
         "select coalesce(sum(records), 0) from monitor.load_resource_runs "
@@ -72,7 +88,7 @@ def _source(ctx: CheckContext, system: str, runs: list[SystemRun]) -> Integratio
         system,
         flow,
         watched.mode,
-        f"{last.status} {_when(last.finished_at or last.started_at)}",
+        latest_load or f"{last.status} {_when(last.finished_at or last.started_at)}",
         f"{count:,} records",
         freshness,
     )
@@ -133,7 +149,8 @@ def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> Stat
     with connect_published(paths) if published else duckdb.connect(":memory:") as con:
         ctx = CheckContext(con, now, systems, paths)
         runs = system_runs(con)
-        integrations = [_source(ctx, s, runs.get(s, [])) for s in systems]
+        loads = load_state.latest(paths)
+        integrations = [_source(ctx, s, runs.get(s, []), loads.get(s)) for s in systems]
         integrations += _syncs(ctx)
     integrations += _realtime(paths)
     alerts = []
@@ -150,8 +167,20 @@ def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> Stat
 
 
 def status_table(view: StatusView) -> Table:
-    table = Table(title=f"Integrations (as of {_when(view.now)})")
-    for column in ("integration", "flow", "mode", "last run", "rows", "freshness", "open alerts"):
+    # two clocks, each labelled: freshness is measured on the data's clock (the sandbox's in
+    # sandbox mode), run times are wall-clock moments
+    table = Table(
+        title=f"Integrations — data as of {_when(view.now)}; run at {_when(datetime.now(UTC))}"
+    )
+    for column in (
+        "integration",
+        "flow",
+        "mode",
+        "last run (run at)",
+        "rows",
+        "freshness (data as of)",
+        "open alerts",
+    ):
         table.add_column(column, no_wrap=column in ("integration", "mode"), overflow="fold")
     for i in view.integrations:
         alerts = (

@@ -1,10 +1,11 @@
 """The load runner: one dlt pipeline per system into `raw_<system>`, under the writer lock.
 
 Flow of `run_load`: take the warehouse's writer lock → check the warehouse belongs to this sandbox
-world → extract and normalize each system in turn (dlt load packages in its pipeline folder)
-while one loader thread loads the previous system's packages into the working file (DuckDB has
-one writer) and records its run in the `monitor` tables → publish the read-only copy when every
-system succeeded.
+world → per system in turn: realign its saved cursors with the data the warehouse holds
+(state_check.py), extract and normalize it (dlt load packages in its pipeline folder) while one
+loader thread loads the previous system's packages into the working file (DuckDB has
+one writer) and records its run in the `monitor` tables → publish the read-only copy when any
+system succeeded (a failed system's raw tables stay as its last good load left them).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dlt.extract.source import DltSource
 from rich.console import Console
 
 from connectors.client import Endpoint
+from pipelines.arrow_pages import VARIANT_SUFFIX, DriftEvent
 from pipelines.context import LoadContext
 from pipelines.destination import raw_duckdb
 from pipelines.progress import LoadProgress, summary_table
@@ -38,6 +40,8 @@ from pipelines.run_log import (
     record_run_start,
     write_meta,
 )
+from pipelines.state_check import align_state
+from warehouse import load_state
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
@@ -145,6 +149,32 @@ def _table_counts(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, int
     }
 
 
+def _table_columns(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, set[str]]:
+    """Table → its columns, in `dataset` of the working file."""
+    found: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?",
+        [dataset],
+    ).fetchall():
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+def _unseen_drift(
+    events: list[DriftEvent], known: Mapping[str, set[str]], normalize: Callable[[str], str]
+) -> list[DriftEvent]:
+    """The drift worth recording in `monitor.schema_changes`: a column (or the text variant of a
+    retyped one) that a table the warehouse already held did not have before this load. A first
+    load of a table has nothing to compare with; a column seen before is not new again."""
+    unseen = []
+    for event in events:
+        table = known.get(normalize(event.resource))
+        column = event.column + (VARIANT_SUFFIX if event.kind == "type_change" else "")
+        if table is not None and normalize(column) not in table:
+            unseen.append(event)
+    return unseen
+
+
 def _apply_counts(
     stats: Mapping[str, ResourceStats], before: Mapping[str, int], after: Mapping[str, int]
 ) -> None:
@@ -163,6 +193,8 @@ class _Extracted:
     started: datetime
     load_ids: list[str] = field(default_factory=list)  # packages a previous run left behind
     error: str | None = None
+    notice: str | None = None  # the saved cursors were realigned with the data (state_check.py)
+    full_reload: bool = False  # … by reloading the system in full
 
 
 def _finish_pending(pipeline: dlt.Pipeline) -> list[str]:
@@ -189,12 +221,21 @@ def _extract(
         record_run_start(
             con, run_id, endpoint.system, endpoint.mode, extracted.started, full_refresh
         )
+    load_state.mark_running(paths, run_id, endpoint.system, extracted.started)
     try:
         if pipeline.has_pending_data:  # a previous run died before loading: load that first
             extracted.load_ids = loader.submit(_finish_pending, pipeline).result()
+        if not full_refresh:
+            with working.cursor() as con:
+                alignment = align_state(pipeline, con)
+            if alignment:
+                extracted.notice = alignment.notice
+                extracted.full_reload = alignment.full_reload
+                progress.console.print(f"{endpoint.system}: {alignment.notice}", soft_wrap=True)
         source = source_builder(endpoint.system)(endpoint, ctx)
         started = time.monotonic()
-        pipeline.extract(source, refresh="drop_sources" if full_refresh else None)
+        refresh = full_refresh or extracted.full_reload
+        pipeline.extract(source, refresh="drop_sources" if refresh else None)
         ctx.step_seconds["extract"] = time.monotonic() - started
         pipeline.normalize()
         ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
@@ -204,7 +245,11 @@ def _extract(
 
 
 def _load(
-    extracted: _Extracted, working: duckdb.DuckDBPyConnection, run_id: str, full_refresh: bool
+    extracted: _Extracted,
+    paths: WarehousePaths,
+    working: duckdb.DuckDBPyConnection,
+    run_id: str,
+    full_refresh: bool,
 ) -> SystemResult:
     """Load one system's packages into the working file and record its run (loader thread)."""
     system, ctx, error = extracted.endpoint.system, extracted.ctx, extracted.error
@@ -212,7 +257,9 @@ def _load(
     if error is None:
         try:
             with working.cursor() as con:
-                before = {} if full_refresh else _table_counts(con, f"raw_{system}")
+                refreshed = full_refresh or extracted.full_reload
+                before = {} if refreshed else _table_counts(con, f"raw_{system}")
+                known = _table_columns(con, f"raw_{system}")
             started = time.monotonic()
             info = extracted.pipeline.load()
             ctx.step_seconds["load"] = time.monotonic() - started
@@ -220,23 +267,28 @@ def _load(
             load_ids += info.loads_ids
             with working.cursor() as con:
                 _apply_counts(ctx.stats, before, _table_counts(con, f"raw_{system}"))
+            naming = extracted.pipeline.default_schema.naming.normalize_identifier
+            for stats in ctx.stats.values():
+                stats.drift = _unseen_drift(stats.drift, known, naming)
         except Exception as exc:
             error = _describe(exc)
     if error:
         log.error("loading %s failed: %s", system, error)
     status = "failed" if error else "succeeded"
+    finished = datetime.now(UTC)
     with working.cursor() as con:
         record_run_end(
             con,
             run_id,
             system,
-            datetime.now(UTC),
+            finished,
             status,
             load_ids,
             error,
             ctx.stats.values(),
             ctx.step_seconds,
         )
+    load_state.mark_finished(paths, run_id, system, status, finished, error)
     return SystemResult(system, status, ctx.stats, error)
 
 
@@ -250,8 +302,9 @@ def run_load(
     console: Console | None = None,
     lock_timeout: float = 3600.0,
 ) -> LoadResult:
-    """Load every endpoint's system; publish when all succeeded. Never raises for one system's
-    failure: it is recorded in `monitor.load_runs` and returned."""
+    """Load every endpoint's system; publish when any succeeded. Never raises for one system's
+    failure: it is recorded in `monitor.load_runs` and returned. Raises PublishRefused when the
+    working file fails verification (warehouse/verify.py)."""
     # logs and CI captures are not 80 columns wide: do not truncate the summary there
     console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     paths.ensure()
@@ -273,6 +326,7 @@ def run_load(
                         _extract(
                             endpoint, paths, working, run_id, now, full_refresh, progress, loader
                         ),
+                        paths,
                         working,
                         run_id,
                         full_refresh,
@@ -280,22 +334,30 @@ def run_load(
                     for endpoint in endpoints
                 ]
                 results = [load.result() for load in loads]
-            ok = all(r.status == "succeeded" for r in results)
+            # each system publishes on its own: a failed one keeps its last good raw tables
+            ok = any(r.status == "succeeded" for r in results)
             if ok:
                 write_meta(working, dict(identity))
         if ok:  # the working file is closed (checkpointed) before it is copied
-            publish(paths)
+            publish(paths, allow_loss=full_refresh)
     console.print(
         summary_table((r.system, s) for r in results for s in r.stats.values()),
     )
     for r in results:
         if r.error:
-            console.print(f"[red]{r.system} failed:[/red] {r.error}")
+            console.print(f"[red]{r.system} failed:[/red] {r.error}", soft_wrap=True)
     return LoadResult(run_id, results, published=ok)
 
 
 def _describe(exc: BaseException) -> str:
-    """The innermost meaningful message (dlt wraps source errors in PipelineStepFailed)."""
+    """The innermost meaningful message (dlt wraps source errors in PipelineStepFailed), on one
+    line; a DuckDB file that cannot be read back says what to do."""
     while (inner := exc.__cause__ or exc.__context__) is not None:
         exc = inner
-    return f"{type(exc).__name__}: {exc}"
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if isinstance(exc, duckdb.IOException):
+        text += (
+            "; the working warehouse is damaged: run `roundtrip restore` (copies the published "
+            "warehouse back), then load again"
+        )
+    return text

@@ -9,11 +9,8 @@ from typing import Any
 
 import click
 
-from monitor.config import MonitorConfigError
 from roundtrip.errors import UserError
-from roundtrip.settings import SYSTEMS, Settings, SettingsError, load_settings
-from sandbox.control import SandboxError
-from sandbox.faults import SandboxSettingError
+from roundtrip.settings import SYSTEMS, Settings, load_settings
 from sandbox.state import DEFAULT_SCALE, DEFAULT_SEED, SCALES
 
 
@@ -29,25 +26,34 @@ def _wide_console() -> Any:
 
 
 class _RoundtripGroup(click.Group):
-    """Turns known user errors into one line on stderr and exit code 2, never a traceback."""
+    """The one error surface: every failure ends as one line on stderr (roundtrip/errors.py);
+    exit code 1 when the run failed, 2 when something must be fixed first."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (
-            SettingsError,
-            UserError,
-            MonitorConfigError,
-            SandboxSettingError,
-            SandboxError,
-        ) as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            from connectors.http.redaction import REDACTOR
+            from roundtrip.errors import EXIT_FAILED, report, unexpected
+            from warehouse.location import WarehousePaths
+
+            if ctx.params.get("debug"):
+                raise
+            known = report(exc)
+            message, code = known or (
+                unexpected(exc, WarehousePaths.from_env().state_dir / "logs"),
+                EXIT_FAILED,
+            )
+            click.echo(f"Error: {REDACTOR.scrub(message)}", err=True)
+            ctx.exit(code)
 
 
 @click.group(cls=_RoundtripGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="roundtrip")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error.")
+def cli(debug: bool) -> None:
     """Roundtrip: a local-first marketing data platform.
 
     \b
@@ -232,18 +238,14 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
 
     Each system lands in its own `raw_<system>` schema of the working warehouse, incrementally
     (the vendor's modified-timestamp cursor; ad metrics re-read their last 7 days). Systems in
-    sandbox mode start the sandbox stand-ins for the duration of the load. On success the
-    read-only copy (warehouse/roundtrip.duckdb) is published. Exit code 1 when a system failed.
+    sandbox mode use the sandbox stand-ins (starting them if needed) for the duration of the
+    load. The read-only copy (warehouse/roundtrip.duckdb) is verified and published with every
+    system that succeeded; a failed one keeps its last good tables and its `load_status` alert
+    opens at once. Exit code 1 when a system failed or the publish was refused.
     """
-    from pipelines.runner import LoadRefused
     from roundtrip.stages.load import load as run_load
-    from warehouse.lock import WriterBusy
 
-    try:
-        result = run_load(_settings(ctx), list(systems), full_refresh=full_refresh)
-    except (LoadRefused, WriterBusy) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(1)
+    result = run_load(_settings(ctx), list(systems), full_refresh=full_refresh)
     if not result.ok:
         ctx.exit(1)
 
@@ -261,13 +263,8 @@ def transform(ctx: click.Context, verbose: bool) -> None:
     Exit code 1 when a model or test failed.
     """
     from roundtrip.stages.transform import run_transform
-    from warehouse.lock import WriterBusy
 
-    try:
-        result = run_transform(_settings(ctx), echo=click.echo, verbose=verbose)
-    except WriterBusy as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(1)
+    result = run_transform(_settings(ctx), echo=click.echo, verbose=verbose)
     click.echo(f"transform: {result.summary}; full dbt log: {result.log_file}")
     if not result.ok:
         click.echo("dbt build failed; the published warehouse was left as it was:", err=True)
@@ -275,6 +272,28 @@ def transform(ctx: click.Context, verbose: bool) -> None:
             click.echo(f"  {failure}", err=True)
         ctx.exit(1)
     click.echo("transform: dbt build succeeded; published the read-only warehouse")
+
+
+@cli.command("restore")
+@click.option("--previous", is_flag=True, help="Put back the copy published before the last one.")
+@click.pass_context
+def restore(ctx: click.Context, previous: bool) -> None:
+    """Copy the published warehouse back into a damaged or lost working file.
+
+    With --previous, warehouse/roundtrip.duckdb.prev (the copy the last publish replaced) becomes
+    the published copy and the working file again; the copy it replaces becomes the new .prev, so
+    running it twice undoes it. The next `roundtrip load` reloads what the restored copy lacks.
+    """
+    from warehouse.location import WarehousePaths
+    from warehouse.lock import writer_lock
+    from warehouse.publish import restore as restore_copy
+
+    paths = WarehousePaths(_settings(ctx).warehouse_dir)
+    with writer_lock(paths.lock_file, "roundtrip restore", on_wait=click.echo):
+        source = restore_copy(paths, previous=previous)
+    click.echo(
+        f"restored the working file from {source}" + (" and published it" if previous else "")
+    )
 
 
 @cli.command("sync")
@@ -311,7 +330,9 @@ def schedule(ctx: click.Context) -> None:
     \b
     Jobs and where their schedule is set:
       load_transform   roundtrip load, then roundtrip transform   [schedule] in roundtrip.toml
-      health           roundtrip health                           [schedule] in roundtrip.toml
+      health:<checks>  roundtrip health <checks>                  each check's `schedule` in
+                                                                  monitor.yml (or one cron for
+                                                                  all: [schedule] health)
       sync:<name>      roundtrip sync <name>                      `schedule` in reverse/syncs.yml
 
     A job never overlaps itself: an occurrence that falls while it still runs makes it run
@@ -321,8 +342,10 @@ def schedule(ctx: click.Context) -> None:
     """
     import signal
 
+    from monitor.config import load_monitor_config
     from reverse.specs import SpecError, load_specs
     from roundtrip.schedule import Scheduler, build_jobs
+    from roundtrip.stages.health import watched_systems
     from roundtrip.stages.sync import specs_path
     from warehouse.location import WarehousePaths
     from warehouse.lock import WriterBusy, writer_lock
@@ -332,7 +355,14 @@ def schedule(ctx: click.Context) -> None:
         specs = load_specs(specs_path())
     except SpecError as exc:
         raise UserError(str(exc)) from None
-    scheduler = Scheduler(build_jobs(settings.schedule, [(s.name, s.schedule) for s in specs]))
+    checks = load_monitor_config(None, watched_systems(settings)).select()
+    scheduler = Scheduler(
+        build_jobs(
+            settings.schedule,
+            [(s.name, s.schedule) for s in specs],
+            [(c.name, c.schedule) for c in checks],
+        )
+    )
     signal.signal(signal.SIGTERM, scheduler.request_stop)
     signal.signal(signal.SIGINT, scheduler.request_stop)
     lock = WarehousePaths(settings.warehouse_dir).state_dir / "scheduler.lock"
@@ -462,8 +492,16 @@ def docs(ctx: click.Context, serve: bool, port: int) -> None:
     warehouse/work/dbt_docs_target/index.html   dbt's documentation site
     """
     from roundtrip.docs import build_docs, serve_docs
+    from warehouse.location import WarehousePaths
 
-    paths = build_docs(_settings(ctx))
+    settings = _settings(ctx)
+    published = WarehousePaths(settings.warehouse_dir).published
+    if not published.exists():  # dbt would create an empty working file that breaks transform
+        raise UserError(
+            f"no published warehouse at {published} to document; run `roundtrip load` and "
+            "`roundtrip transform` first"
+        )
+    paths = build_docs(settings)
     for path in paths:
         click.echo(f"wrote {path}")
     if serve:

@@ -1,9 +1,13 @@
 """`roundtrip schedule`: run every job on its cron in the foreground until SIGTERM.
 
-Jobs: `load_transform` (`roundtrip load`, then `roundtrip transform`) and `health` from the
-`[schedule]` settings, plus one job per reverse sync on its spec's `schedule`. Each run is a
+Jobs: `load_transform` (`roundtrip load`, then `roundtrip transform`) from the `[schedule]`
+settings; the health checks on their own `schedule` in monitor.yml (checks sharing a cron run as
+one `health:<names>` job), or all on `[schedule] health` when that is set; and one job per reverse
+sync on its spec's `schedule`. Each run is a
 child process (`python -m roundtrip …`), so a crash in one never takes the scheduler down.
 
+- Commands of a job run one after another while they succeed; `load_transform` also transforms
+  after a load that exited 1 (a system failed, the others were published).
 - Overlap: a job never runs twice at once. An occurrence that falls while the job still runs
   is not queued; the job runs once more when it finishes (catch-up), never a burst.
 - Missed runs: after the scheduler was stopped or the machine slept, each job runs at its next
@@ -20,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +40,7 @@ class Job:
     name: str
     cron: str
     commands: list[list[str]]  # roundtrip CLI arguments, run one after another while they succeed
+    go_on: frozenset[int] = frozenset({0})  # exit codes after which the next command still runs
     next_due: float = 0.0
     catch_up: bool = False
     thread: threading.Thread | None = None
@@ -98,7 +103,7 @@ class Scheduler:
                 "job %s: started `roundtrip %s` (pid %d)", job.name, " ".join(args), job.process.pid
             )
             code = job.process.wait()
-            if code != 0:
+            if code not in job.go_on:
                 break
         job.process = None
         job.last_exit = code
@@ -136,11 +141,28 @@ def _when(moment: float) -> str:
     return datetime.fromtimestamp(moment).astimezone().isoformat(timespec="seconds")
 
 
-def build_jobs(schedule: dict[str, str], syncs: list[tuple[str, str]]) -> list[Job]:
-    """The scheduler's jobs from the `[schedule]` settings and (sync name, cron) pairs."""
-    jobs = [
-        Job("load_transform", schedule["load_transform"], [["load"], ["transform"]]),
-        Job("health", schedule["health"], [["health"]]),
-    ]
+def build_jobs(
+    schedule: dict[str, str],
+    syncs: list[tuple[str, str]],
+    checks: Sequence[tuple[str, str]] = (),
+) -> list[Job]:
+    """The scheduler's jobs from the `[schedule]` settings, (sync name, cron) pairs and (health
+    check name, cron) pairs: checks that share a cron run as one `roundtrip health A B` job,
+    unless `[schedule] health` sets one cron for every check."""
+    # a load in which a system failed (exit 1) published the others: transform builds on them
+    load_transform = Job(
+        "load_transform", schedule["load_transform"], [["load"], ["transform"]], frozenset({0, 1})
+    )
+    jobs = [load_transform]
+    if "health" in schedule:
+        jobs.append(Job("health", schedule["health"], [["health"]]))
+    else:
+        by_cron: dict[str, list[str]] = {}
+        for name, cron in checks:
+            by_cron.setdefault(cron, []).append(name)
+        jobs += [
+            Job(f"health:{','.join(names)}", cron, [["health", *names]])
+            for cron, names in by_cron.items()
+        ]
     jobs += [Job(f"sync:{name}", cron, [["sync", name]]) for name, cron in syncs]
     return jobs

@@ -137,18 +137,20 @@ def _system_settings(system: str, file_config: dict, config_path: str) -> System
     return SystemSettings(system, enabled, mode, requested, credentials if mode == "real" else {})
 
 
-DEFAULT_SCHEDULE = {"load_transform": "0 * * * *", "health": "*/15 * * * *"}
+# `health` has no default: each check runs on its own `schedule` (monitor.yml) unless it is set
+SCHEDULE_KEYS = ("load_transform", "health")
+DEFAULT_SCHEDULE = {"load_transform": "0 * * * *"}
 
 
 def _schedule_settings(file_config: dict, config_path: str) -> dict[str, str]:
     from croniter import croniter
 
     section = file_config.get("schedule", {})
-    unknown = set(section) - set(DEFAULT_SCHEDULE)
+    unknown = set(section) - set(SCHEDULE_KEYS)
     if unknown:
         raise SettingsError(
             f"{config_path}: [schedule] has unknown key(s) {', '.join(sorted(unknown))}; "
-            f"accepted: {', '.join(DEFAULT_SCHEDULE)} (syncs are scheduled in their spec)"
+            f"accepted: {', '.join(SCHEDULE_KEYS)} (syncs are scheduled in their spec)"
         )
     schedule = {**DEFAULT_SCHEDULE, **section}
     for job, cron in schedule.items():
@@ -167,6 +169,18 @@ def load_settings(project_dir: Path | None = None) -> Settings:
             f"{config_path}: unknown section(s) {', '.join(sorted(unknown_sections))}; "
             "accepted: systems, schedule"
         )
+    for section in ("systems", "schedule"):
+        if not isinstance(file_config.get(section, {}), dict):
+            raise SettingsError(
+                f"{config_path}: `{section}` must be a table ([{section}] or "
+                f"[{section}.<name>] sections), got {file_config[section]!r}"
+            )
+    for name, table in file_config.get("systems", {}).items():
+        if not isinstance(table, dict):
+            raise SettingsError(
+                f"{config_path}: systems.{name} must be a table ([systems.{name}] with "
+                f"enabled / mode), got {table!r}"
+            )
     unknown_systems = set(file_config.get("systems", {})) - set(SYSTEMS)
     if unknown_systems:
         raise SettingsError(

@@ -3,7 +3,8 @@
 The servers run as one background process (`python -m sandbox.server --state DIR`) that writes
 server.json once every stand-in listens; its output goes to `.sandbox/server.log`. A server.json
 whose pid is dead (or not ours) is stale and removed. `running()` is for commands that need the
-sandbox: it starts the servers when they are not up and stops them again only if it started them.
+sandbox: it holds a lease while the command runs, starts the servers when they are not up, and the
+last lease returned stops the servers that leases started (`sandbox up` servers stay up).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from types import ModuleType
 import httpx
 import psutil
 
+from sandbox import leases
 from sandbox.state import DEFAULT_SCALE, DEFAULT_SEED, SandboxPaths, WorldInfo, read_json
 
 Echo = Callable[[str], object]
@@ -173,8 +175,15 @@ def stop(paths: SandboxPaths) -> bool:
 
 
 def up(echo: Echo = _quiet, paths: SandboxPaths | None = None) -> ServerInfo:
-    """Start the stand-ins (generating the default world first if there is none)."""
+    """Start the stand-ins (generating the default world first if there is none); they stay up
+    until `down`, also when a command that uses them started them."""
     paths = paths or SandboxPaths.default()
+    with leases.locked(paths):
+        leases.auto_marker(paths).unlink(missing_ok=True)
+        return _up(echo, paths)
+
+
+def _up(echo: Echo, paths: SandboxPaths) -> ServerInfo:
     info = server_info(paths)
     if info is not None:
         echo(f"sandbox servers already running (pid {info.pid})")
@@ -193,6 +202,7 @@ def up(echo: Echo = _quiet, paths: SandboxPaths | None = None) -> ServerInfo:
 
 def down(echo: Echo = _quiet, paths: SandboxPaths | None = None) -> None:
     paths = paths or SandboxPaths.default()
+    leases.auto_marker(paths).unlink(missing_ok=True)
     echo("sandbox servers stopped" if stop(paths) else "sandbox servers were not running")
 
 
@@ -237,14 +247,24 @@ def advance(days: int, echo: Echo = _quiet, paths: SandboxPaths | None = None) -
 
 @contextlib.contextmanager
 def running(paths: SandboxPaths | None = None) -> Iterator[ServerInfo]:
-    """The running servers; started here (and stopped on exit) only if they were not up."""
+    """The running servers, held by a lease while the caller runs: started here if they were not
+    up, and stopped on exit only when leases started them and no other live lease is left."""
     paths = paths or SandboxPaths.default()
-    info = server_info(paths)
-    if info is not None:
-        yield info
-        return
-    info = up(paths=paths)
+    with leases.locked(paths):
+        lease = leases.take(paths)
+        try:
+            info = server_info(paths)
+            if info is None:
+                info = _up(_quiet, paths)
+                leases.auto_marker(paths).touch()
+        except BaseException:
+            lease.unlink(missing_ok=True)
+            raise
     try:
         yield info
     finally:
-        stop(paths)
+        with leases.locked(paths):
+            lease.unlink(missing_ok=True)
+            if leases.auto_marker(paths).exists() and not leases.live(paths):
+                stop(paths)
+                leases.auto_marker(paths).unlink(missing_ok=True)

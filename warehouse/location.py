@@ -3,6 +3,7 @@
 | path (inside the warehouse folder) | what |
 |---|---|
 | `roundtrip.duckdb` | the published, read-only copy analysts, health checks and the reverse sync open |
+| `roundtrip.duckdb.prev` | the copy it replaced, kept for `roundtrip restore` |
 | `work/roundtrip.duckdb` | the working file; only the writer holding the lock opens it |
 | `work/writer.lock` | the cross-process writer lock shared by load and transform |
 | `work/dlt/` | dlt's pipeline working state (not the home folder) |
@@ -31,6 +32,10 @@ class WarehousePaths:
     @property
     def published(self) -> Path:
         return self.root / PUBLISHED_NAME
+
+    @property
+    def previous(self) -> Path:
+        return self.root / f"{PUBLISHED_NAME}.prev"
 
     @property
     def work_dir(self) -> Path:

@@ -4,7 +4,10 @@ One `request()` call may send several HTTP requests: it waits for the account's 
 retries 429s and vendor-specific throttling after the vendor's hint (Retry-After, usage headers)
 or exponential backoff, retries 5xx/timeouts/dropped connections with exponential backoff and
 full jitter within a budget (count and seconds), and replays once after refreshing the token on
-401. Everything else becomes a `VendorError` subclass whose message names the request (method,
+401. Waits the vendor asks for (rate limits) follow the vendor's own window and draw on their own
+budget, kept per transport (one run of one system): no single wait longer than
+`max_retry_seconds`, at most `max_rate_limit_seconds` in all, so a burst of 429s rides on the
+vendor's reset instead of exhausting the budget meant for errors. Everything else becomes a `VendorError` subclass whose message names the request (method,
 path, redacted query) and what the vendor said.
 """
 
@@ -114,6 +117,8 @@ class Transport:
         account: str = "default",
         max_retries: int = 8,
         max_retry_seconds: float = 300,
+        max_rate_limit_seconds: float = 1800,
+        max_rate_limit_retries: int = 50,
         timeout: float = 30,
         verify: bool | str | Path = True,
         stats: RequestStats | None = None,
@@ -129,6 +134,10 @@ class Transport:
         self.account = account
         self.max_retries = max_retries
         self.max_retry_seconds = max_retry_seconds
+        self.max_rate_limit_seconds = max_rate_limit_seconds
+        self.max_rate_limit_retries = max_rate_limit_retries
+        self._rate_limited_seconds = 0.0  # waited on the vendor's say-so by this transport
+        self._budget_lock = threading.Lock()
         self.stats = stats if stats is not None else RequestStats()
         self.on_retry = on_retry
         # called with (request, raw body) when a 2xx body is not JSON, before it is re-requested,
@@ -190,7 +199,8 @@ class Transport:
         counts as a transient failure and is retried like a 5xx."""
         method = method.upper()
         started = time.monotonic()
-        attempt = 0  # retries so far
+        attempt = 0  # retries after errors so far
+        throttled = 0  # retries after rate limiting so far
         refreshed = False
         while True:
             request = self._client.build_request(method, path_or_url, **kwargs)
@@ -233,13 +243,38 @@ class Transport:
                 self._count(failed_requests=1)
                 raise self._error(disposition, described, status, info)
             hint = self.policy.retry_after(response) if response is not None else None
-            delay = hint if hint is not None else self._backoff(attempt)
             elapsed = time.monotonic() - started
-            if attempt >= self.max_retries or elapsed + delay > self.max_retry_seconds:
-                self._count(failed_requests=1)
-                raise self._gave_up(disposition, described, status, info, attempt, elapsed, delay)
-            attempt += 1
-            self._wait_before_retry(disposition, described, status, info, attempt, delay)
+            if disposition is Disposition.RATE_LIMITED:
+                delay = hint if hint is not None else self._backoff(min(throttled, 16))
+                if not self._draw_rate_limit_wait(delay, throttled):
+                    self._count(failed_requests=1)
+                    raise self._gave_up(
+                        disposition, described, status, info, attempt + throttled, elapsed, delay
+                    )
+                throttled += 1
+            else:
+                delay = hint if hint is not None else self._backoff(attempt)
+                if attempt >= self.max_retries or elapsed + delay > self.max_retry_seconds:
+                    self._count(failed_requests=1)
+                    raise self._gave_up(
+                        disposition, described, status, info, attempt + throttled, elapsed, delay
+                    )
+                attempt += 1
+            self._wait_before_retry(
+                disposition, described, status, info, attempt + throttled, delay
+            )
+
+    def _draw_rate_limit_wait(self, delay: float, throttled: int) -> bool:
+        """Take `delay` from the rate-limit budget; False when it does not fit (one wait longer
+        than max_retry_seconds, the transport's total past max_rate_limit_seconds, or too many
+        rate-limited retries of one request)."""
+        if delay > self.max_retry_seconds or throttled >= self.max_rate_limit_retries:
+            return False
+        with self._budget_lock:
+            if self._rate_limited_seconds + delay > self.max_rate_limit_seconds:
+                return False
+            self._rate_limited_seconds += delay
+        return True
 
     def _count(self, **deltas: float) -> None:
         """Add to this transport's counters and to the tally the current context charges."""
@@ -326,10 +361,17 @@ class Transport:
         delay: float,
     ) -> VendorUnavailable:
         last = f"HTTP {status}" if status is not None else info.message
+        budget = (
+            f"max_retry_seconds={self.max_retry_seconds:g} for one wait / "
+            f"max_rate_limit_seconds={self.max_rate_limit_seconds:g} in all "
+            f"({self._rate_limited_seconds:.1f} s waited) / "
+            f"max_rate_limit_retries={self.max_rate_limit_retries}"
+            if disposition is Disposition.RATE_LIMITED
+            else f"max_retries={self.max_retries} / max_retry_seconds={self.max_retry_seconds:g}"
+        )
         detail = (
             f"gave up after {retries + 1} attempts in {elapsed:.1f} s (last: {last}; next wait "
-            f"{delay:.1f} s would exceed max_retries={self.max_retries} / "
-            f"max_retry_seconds={self.max_retry_seconds:g})"
+            f"{delay:.1f} s would exceed {budget})"
         )
         error = RateLimited if disposition is Disposition.RATE_LIMITED else VendorUnavailable
         return error(

@@ -1,23 +1,49 @@
 """`roundtrip load`: reach each chosen system (the real vendor or its sandbox stand-in) and run the
-load (pipelines/runner.py) on the sandbox or wall clock, under the writer lock."""
+load (pipelines/runner.py) on the sandbox or wall clock, under the writer lock. When a system
+failed, the `load_status` health checks run at once, so the failure is alerted through the usual
+routes instead of when the data runs stale."""
 
 from __future__ import annotations
 
+import logging
+
+from monitor.checks.load_status import KIND as LOAD_STATUS
+from monitor.config import MonitorConfigError, load_monitor_config
+from monitor.results import CheckResult
 from pipelines.runner import LoadResult, run_load
 from roundtrip.clock import now
 from roundtrip.endpoints import open_endpoints, sandbox_identity
+from roundtrip.errors import UserError
 from roundtrip.settings import Settings
+from roundtrip.stages.health import health, watched_systems
 from warehouse.location import WarehousePaths
+
+log = logging.getLogger("roundtrip.load")
 
 
 def load(settings: Settings, systems: list[str], *, full_refresh: bool = False) -> LoadResult:
     """Load `systems` (empty: every enabled one); raises LoadRefused or WriterBusy when the load
     must not or cannot start."""
     with open_endpoints(settings, systems) as endpoints:
-        return run_load(
+        result = run_load(
             endpoints,
             WarehousePaths(settings.warehouse_dir),
             now=now(settings),
             identity=sandbox_identity(settings),
             full_refresh=full_refresh,
         )
+    if not result.ok:
+        alert_failed_loads(settings)
+    return result
+
+
+def alert_failed_loads(settings: Settings) -> list[CheckResult]:
+    """Run every configured `load_status` check now (storing and routing its results); a problem
+    doing so is logged as one line, never raised: the load's own result stands."""
+    try:
+        config = load_monitor_config(None, watched_systems(settings))
+        names = tuple(c.name for c in config.select() if c.kind == LOAD_STATUS.name)
+        return health(settings, names, config=config) if names else []
+    except (MonitorConfigError, UserError, OSError) as exc:
+        log.warning("could not alert the failed load through the health checks: %s", exc)
+        return []

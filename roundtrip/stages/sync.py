@@ -11,9 +11,11 @@ import os
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
+from connectors.http.errors import VendorError
 from reverse.engine import SyncReport, run_sync
-from reverse.plan import Planner
+from reverse.plan import PlanCounts, Planner
 from reverse.specs import DEFAULT_SPECS, SpecError, SyncSpec, load_specs, select_specs
 from reverse.state import SCHEMA
 from reverse.writers import check_fields, open_writer, systems_of
@@ -40,6 +42,26 @@ def _check_all(specs: list[SyncSpec], check: Callable[[SyncSpec], None]) -> None
         raise UserError(f"{exc}; nothing was sent") from None
 
 
+def _check_destinations(
+    specs: list[SyncSpec], writers: dict[str, Any], echo: Callable[[str], None]
+) -> tuple[list[SyncSpec], list[SyncReport]]:
+    """Check each spec's destination fields. A spec the vendor cannot answer for (unavailable,
+    quota used up, credentials) fails on its own, as one line, and the other syncs run; a spec
+    that is wrong stops every sync before anything is sent."""
+    runnable, failed = [], []
+    for spec in specs:
+        try:
+            check_fields(writers[spec.destination.system], spec)
+        except SpecError as exc:
+            raise UserError(f"{exc}; nothing was sent") from None
+        except VendorError as exc:
+            echo(f"{spec.name}: not run, checking its destination fields failed: {exc}")
+            failed.append(SyncReport(spec.name, None, PlanCounts(), status="failed"))
+        else:
+            runnable.append(spec)
+    return runnable, failed
+
+
 def run_syncs(
     settings: Settings,
     names: tuple[str, ...],
@@ -60,7 +82,6 @@ def run_syncs(
         systems = systems_of(specs)
     except SpecError as exc:
         raise UserError(str(exc)) from None
-    reports: list[SyncReport] = []
     with ExitStack() as stack:
         planner = stack.enter_context(Planner(paths.published))
         _check_all(specs, planner.check)  # the model first: no vendor is contacted for it
@@ -70,7 +91,7 @@ def run_syncs(
             writer = open_writer(endpoint.system, endpoint, server_paced=endpoint.mode == "sandbox")
             stack.callback(writer.client.close)
             writers[endpoint.system] = writer
-        _check_all(specs, lambda spec: check_fields(writers[spec.destination.system], spec))
+        specs, reports = _check_destinations(specs, writers, echo)
         state = connect_state(paths.state_file("reverse"), SCHEMA)
         stack.callback(state.close)
         for spec in specs:

@@ -143,9 +143,14 @@ def change_titles(
 
 
 def progress_opportunities(
-    rng: np.random.Generator, con: duckdb.DuckDBPyConnection, now: int
+    rng: np.random.Generator, con: duckdb.DuckDBPyConnection, window: Window
 ) -> pd.DataFrame:
-    """Move open opportunities along their stages to `now`, closing those due. Returns Id, closed_won_at for wins."""
+    """Move open opportunities along their stages to the window's end, closing those due. Returns Id,
+    closed_won_at for wins.
+
+    A stage the world did not show at the old now changed inside the window: the planned change time
+    can fall before it (CloseDate is a date, the plan is redrawn), and a change stamped before the
+    old now would never be seen by an incremental load, so those are stamped in the window."""
     open_ = snapshot.frame(
         con,
         """
@@ -162,9 +167,12 @@ def progress_opportunities(
             "won": rng.random(len(open_)) < 0.2 + 0.6 * open_["fit"].to_numpy(),
         }
     )
-    stage = stage_at(plan, now)
+    stage = stage_at(plan, window.end)
     moved = (stage["StageName"] != open_["old_stage"]).to_numpy()
-    changed_at = pd.to_datetime(stage["changed_at"], unit="s")
+    planned = stage["changed_at"].to_numpy()
+    changed_at = pd.to_datetime(
+        np.where(planned > window.start, planned, window.uniform(rng, len(planned))), unit="s"
+    )
     opp = pd.DataFrame(
         {
             "Id": open_["Id"],
@@ -258,7 +266,8 @@ def advance(paths: SandboxPaths, days: int) -> WorldInfo:
     info = WorldInfo.read(paths)
     if info is None:
         raise FileNotFoundError(
-            f"no sandbox world in {paths.root} (world.json missing): generate one first"
+            f"no sandbox world in {paths.root} (world.json missing): run `roundtrip sandbox "
+            "reset` first"
         )
     if days < 1:
         raise ValueError(f"days must be ≥ 1, got {days}")
@@ -304,7 +313,7 @@ def advance(paths: SandboxPaths, days: int) -> WorldInfo:
         con.execute(f"ATTACH '{paths.truth_db}' AS truth (READ_ONLY)")
         restate(rng, con, window.start)
         titles = change_titles(rng, con, existing, window, days)
-        won = progress_opportunities(rng, con, window.end)
+        won = progress_opportunities(rng, con, window)
         delete_some(rng, con, window, days)
         progress_lifecycle(con, world)
         con.execute("DETACH truth")

@@ -39,7 +39,13 @@ def build_campaigns(
         }
     )
     done = (programs["end"] >= 0) & (programs["end"] < window.end)
-    created = np.maximum(programs["start"].to_numpy() - 7 * DAY, window.start - 365 * DAY)
+    # paid campaigns may predate the history; an e-mail/webinar program appears inside the window
+    # (after the previous clock on advance, or an incremental load would never see it)
+    floor = np.concatenate(
+        [np.full(len(paid), window.start - 365 * DAY), np.full(len(calendar), window.start + 1)]
+    )
+    created = np.maximum(programs["start"].to_numpy() - 7 * DAY, floor)
+    modified = np.where(done, np.maximum(programs["end"].to_numpy(), created), created)
     return pd.DataFrame(
         {
             "Id": take("Campaign", len(programs)),
@@ -52,8 +58,8 @@ def build_campaigns(
             ),
             "IsActive": ~done,
             "CreatedDate": timestamps(created),
-            "LastModifiedDate": timestamps(np.where(done, programs["end"], created)),
-            "SystemModstamp": timestamps(np.where(done, programs["end"], created)),
+            "LastModifiedDate": timestamps(modified),
+            "SystemModstamp": timestamps(modified),
         }
     )
 

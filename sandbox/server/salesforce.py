@@ -1,8 +1,11 @@
 """Salesforce REST stand-in (HTTPS): OAuth, versions, describe, SOQL query/queryAll, collections.
 
 Errors are Salesforce's JSON arrays `[{"message","errorCode","fields"?}]`; every response carries
-`Sforce-Limit-Info: api-usage=N/15000`. Salesforce has no 429: an exhausted allowance (the
-rate_limit or burst_429 fault) answers 403 REQUEST_LIMIT_EXCEEDED without Retry-After. URLs
+`Sforce-Limit-Info: api-usage=N/15000`. Salesforce has no 429: both of its request limits answer
+403 REQUEST_LIMIT_EXCEEDED without Retry-After, told apart by the message: the 24-hour allowance
+used up (the rate_limit fault) says "TotalRequests Limit exceeded.", the concurrent-request limit
+(a burst_429 fault: too many long-running requests at once) says "ConcurrentRequests (Concurrent
+API Requests) Limit exceeded" (help.salesforce.com article 000389067). URLs
 longer than 16,384 characters answer 414. Any `vNN.N` API version is accepted.
 """
 
@@ -61,7 +64,10 @@ class SalesforcePolicy(VendorPolicy):
         return sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid")
 
     def rate_limited(self, retry_after: int | None, usage: Usage) -> Response:
-        return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        if usage.daily_used > usage.daily_limit:  # the allowance (rate_limit fault) is used up
+            return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        # a burst (burst_429 fault): too many long-running requests at once, over in a moment
+        return sf_error(403, "REQUEST_LIMIT_EXCEEDED", CONCURRENT_LIMIT_MESSAGE)
 
     def server_error(self) -> Response:
         return sf_error(
@@ -76,6 +82,9 @@ class SalesforcePolicy(VendorPolicy):
 
     def headers(self, usage: Usage) -> dict[str, str]:
         return {"Sforce-Limit-Info": f"api-usage={usage.daily_used}/{usage.daily_limit}"}
+
+
+CONCURRENT_LIMIT_MESSAGE = "ConcurrentRequests (Concurrent API Requests) Limit exceeded"
 
 
 def _b64url(text: str) -> bytes:

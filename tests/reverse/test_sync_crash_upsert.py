@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,6 +34,36 @@ def _model_scores(sp: SyncProject) -> dict[str, int]:
         return dict(con.execute("select id, score from test.scores").fetchall())
 
 
+def _runs_so_far(sp: SyncProject) -> set[str]:
+    path = sp.project.warehouse / "state" / "reverse.sqlite"
+    if not path.exists():
+        return set()
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        return {r[0] for r in con.execute("select run_id from sync_runs")}
+
+
+def _wait_for_first_batch(
+    sp: SyncProject, process: subprocess.Popen[bytes], earlier: set[str]
+) -> None:
+    """Until the new run has a batch accepted (a sync_state row of a run not in `earlier`):
+    killing before that tests nothing, and on a loaded machine the start alone can take seconds."""
+    path = sp.project.warehouse / "state" / "reverse.sqlite"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:  # finished already (a fast machine): nothing to kill
+            return
+        if path.exists():
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as con:
+                try:
+                    runs = {r[0] for r in con.execute("select distinct run_id from sync_state")}
+                except sqlite3.OperationalError:  # created, its tables not yet
+                    runs = set()
+            if runs - earlier:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the sync accepted no batch within 300 s")
+
+
 def test_kill_9_at_random_points_loses_nothing_and_writes_at_most_twice(sp: SyncProject) -> None:
     rng = random.Random(11)
     sp.write_specs(hubspot_spec("crashy", "scores"))
@@ -41,6 +72,7 @@ def test_kill_9_at_random_points_loses_nothing_and_writes_at_most_twice(sp: Sync
         sp.add_model("scores", ROWS.format(bump=trial))
         with sp.world() as world:
             before = history_counts(world)
+        earlier = _runs_so_far(sp)
         process = subprocess.Popen(
             [sys.executable, "-m", "roundtrip", "sync"],
             cwd=sp.project.root,
@@ -48,7 +80,8 @@ def test_kill_9_at_random_points_loses_nothing_and_writes_at_most_twice(sp: Sync
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(1.0, 5.0))
+        _wait_for_first_batch(sp, process, earlier)
+        time.sleep(rng.uniform(0.0, 4.0))  # a random point after the first batch
         process.kill()
         process.wait()
         sp.project.roundtrip("sandbox", "down")  # the stand-ins outlive the killed sync

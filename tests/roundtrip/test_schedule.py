@@ -63,6 +63,52 @@ def test_overlapping_occurrences_collapse_into_one_catch_up_run() -> None:
     assert slow.next_due > clock.now
 
 
+def test_each_check_runs_on_its_own_schedule_and_shared_crons_run_together() -> None:
+    jobs = build_jobs(
+        {"load_transform": "0 * * * *"},
+        [],
+        [("crm_record_count", "5 * * * *"), ("ad_spend_completeness", "0 7 * * *"),
+         ("load_rejects", "10 * * * *"), ("schema_changes", "10 * * * *")],
+    )  # fmt: skip
+    assert [(j.name, j.cron, j.commands) for j in jobs] == [
+        ("load_transform", "0 * * * *", [["load"], ["transform"]]),
+        ("health:crm_record_count", "5 * * * *", [["health", "crm_record_count"]]),
+        ("health:ad_spend_completeness", "0 7 * * *", [["health", "ad_spend_completeness"]]),
+        (
+            "health:load_rejects,schema_changes",
+            "10 * * * *",
+            [["health", "load_rejects", "schema_changes"]],
+        ),
+    ]
+
+
+def test_transform_runs_after_a_load_in_which_a_system_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[list[str]] = []
+
+    class Finished:
+        """A child process that already ended with the code its command is given below."""
+
+        def __init__(self, argv: list[str]) -> None:
+            started.append(argv[3:])
+            self.pid = len(started)
+            self.code = {"load": exit_code}.get(argv[3], 0)
+
+        def wait(self) -> int:
+            return self.code
+
+    monkeypatch.setattr("roundtrip.schedule.subprocess.Popen", Finished)
+    (job,) = build_jobs({"load_transform": "0 * * * *", "health": "* * * * *"}, [])[:1]
+    for exit_code, ran in ((0, 2), (1, 2), (2, 1)):  # ok, a system failed, fix first
+        started.clear()
+        scheduler = Scheduler([job])
+        scheduler.launch(job)
+        _wait_idle(job)
+        assert [a[0] for a in started] == ["load", "transform"][:ran], exit_code
+        assert job.last_exit == (0 if ran == 2 else exit_code)
+
+
 def test_jobs_come_from_settings_and_sync_specs() -> None:
     jobs = build_jobs(
         {"load_transform": "0 * * * *", "health": "*/15 * * * *"},
