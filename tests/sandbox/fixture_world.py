@@ -154,7 +154,7 @@ _SALESFORCE = [
                'lead' || i || '@example.com', 'Manager', 'Company ' || (i % 40), NULL, 'US',
                'Software', 50, 'Web', 'Open - Not Contacted', '005000000000000001', false,
                NULL, NULL, NULL, NULL, {_SF_TS}, {_SF_TS}, {_SF_TS}, NULL, NULL, NULL, NULL, NULL,
-               'cust-' || i
+               'cust-' || i, NULL, NULL, NULL, NULL, NULL
         FROM range(1, {LEADS + 1}) t(i)""",
     f"""INSERT INTO salesforce_contact
         SELECT '003' || lpad(CAST(i AS VARCHAR), 15, '0'), false,

@@ -23,7 +23,7 @@ def _rows(path: Path, sql: str) -> list[tuple]:
 
 
 # Tables only API writes fill (empty in a freshly generated world).
-WRITTEN_BY_THE_API = {"hubspot_property_history"}
+WRITTEN_BY_THE_API = {"hubspot_property_history", "salesforce_task"}
 
 
 def _one(path: Path, sql: str):
@@ -162,7 +162,11 @@ def test_world_json_and_meta_and_credentials(generated_world_xs, generated_world
     meta = dict(_rows(generated_world_xs.world_db, "SELECT key, value FROM world_meta"))
     assert meta["now"] == info.now.isoformat() and meta["seed"] == "11"
     creds = read_json(generated_world_xs.credentials_json)
-    assert set(creds) == {"hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads", "ga4"}
+    assert set(creds) == {
+        "hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads", "ga4", "website"
+    }  # fmt: skip
+    assert creds["website"]["form_secret"].startswith("sbx")
+    assert {"app_id", "developer_api_key"} <= set(creds["hubspot"])
     assert set(creds["google_ads"]) == {
         "developer_token",
         "client_id",
@@ -332,6 +336,7 @@ def test_metadata_describes_every_column(generated_world_xs):
     assert external == [
         ("Contact", "Roundtrip_Customer_Id__c", True),
         ("Lead", "Roundtrip_Customer_Id__c", True),
+        ("Task", "Roundtrip_Event_Id__c", True),
     ]
 
 
