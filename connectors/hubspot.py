@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient
 from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
 from connectors.http.ratelimit import RateLimit
@@ -335,7 +336,7 @@ VENDOR = Vendor(
     role="map",
     client=HubSpotClient,
     credentials=(("access_token",), ("client_id", "client_secret", "refresh_token")),
-    api_version="v3",
+    api_version=spoken("hubspot"),
     sandbox_token_path="/oauth/v1/token",
     tables=(
         *(Table(name, ("id",), cursor="changed_at", as_of="updated_at") for name in CRM_OBJECTS),

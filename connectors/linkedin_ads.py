@@ -16,12 +16,13 @@ from urllib.parse import quote
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient, date_windows, id_list, require
 from connectors.http.policy import ErrorInfo, VendorPolicy, json_body
 from connectors.http.transport import Transport
 from connectors.vendor import AdSpend, Table, Vendor
 
-API_VERSION = "202510"
+API_VERSION = spoken("linkedin_ads")
 
 Page = list[dict[str, Any]]
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient, date_windows, id_list, require
 from connectors.http.auth import ApiKey, Auth
 from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
@@ -24,7 +25,7 @@ from connectors.http.status import Disposition
 from connectors.http.transport import Transport
 from connectors.vendor import AdSpend, Table, Vendor
 
-API_VERSION = "v21.0"
+API_VERSION = spoken("meta_ads")
 
 Page = list[dict[str, Any]]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import CredentialsError, VendorClient, require
 from connectors.http.auth import Auth, JWTBearer, OAuth2ClientCredentials, OAuth2RefreshToken
 from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
@@ -21,7 +22,7 @@ from connectors.http.ratelimit import RateLimit
 from connectors.http.status import Disposition
 from connectors.vendor import Table, Vendor, WritableObject
 
-API_VERSION = "v62.0"
+API_VERSION = spoken("salesforce")
 LOGIN_URL = "https://login.salesforce.com"
 
 Page = list[dict[str, Any]]
