@@ -120,6 +120,13 @@ def spoken(system: str) -> str:
     return lifecycle(system).speaks
 
 
+def upgrade_target(system: str) -> str:
+    """The version to move to: the newest in the table, unless that is the one spoken."""
+    lc = lifecycle(system)
+    newest = lc.newest(date.max).version
+    return newest if newest != lc.speaks else ""
+
+
 def markdown_table() -> str:
     """The README's "Vendor API versions" table."""
     rows = [

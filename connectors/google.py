@@ -38,6 +38,11 @@ class GooglePolicy(VendorPolicy):
         missing = tuple(codes) if status == "PERMISSION_DENIED" else ()
         return ErrorInfo(message, ",".join([status, *codes]).strip(","), missing)
 
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """A sunset version: 400 with GoogleAdsFailure `requestError: UNSUPPORTED_VERSION`
+        ("Version v21 is deprecated. Requests to this version will be blocked.")."""
+        return "UNSUPPORTED_VERSION" in info.code
+
     def classify(self, status: int, info: ErrorInfo) -> Disposition:
         if "RESOURCE_EXHAUSTED" in info.code:
             return Disposition.RATE_LIMITED

@@ -49,6 +49,10 @@ class LinkedInPolicy(VendorPolicy):
             return ErrorInfo(info.message, code, missing)
         return info
 
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """A sunset or unknown `LinkedIn-Version`: 426 NONEXISTENT_VERSION."""
+        return status == 426 or info.code == "NONEXISTENT_VERSION"
+
 
 class LinkedInAdsClient(VendorClient):
     vendor = "linkedin_ads"

@@ -54,6 +54,10 @@ class SalesforcePolicy(VendorPolicy):
             return ErrorInfo(messages, ",".join(codes), missing)
         return super().parse_error(response)
 
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """A retired API version: REST answers 410 GONE."""
+        return status == 410
+
     def classify(self, status: int, info: ErrorInfo) -> Disposition:
         if "REQUEST_LIMIT_EXCEEDED" in info.code:
             return Disposition.QUOTA

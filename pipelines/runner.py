@@ -236,6 +236,7 @@ def _load(
             error,
             ctx.stats.values(),
             ctx.step_seconds,
+            ctx.version_signals,
         )
     return SystemResult(system, status, ctx.stats, error)
 
