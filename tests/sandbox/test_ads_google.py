@@ -13,10 +13,12 @@ from tests.sandbox.fixture_ads_world import (
     CREDENTIALS,
     GOOGLE_CUSTOMER,
     GOOGLE_DAILY_ROWS,
+    LIVE_VERSIONS,
     build_ads_world,
     serve,
 )
 
+VERSION = LIVE_VERSIONS["google_ads"]
 CREDS = CREDENTIALS["google_ads"]
 ALL_DAYS = (
     "SELECT campaign.id, ad_group.id, segments.date, metrics.clicks, metrics.cost_micros "
@@ -61,14 +63,17 @@ def headers(ads):
 
 
 def call(ads, headers, method: str, body: dict, customer: str = GOOGLE_CUSTOMER) -> httpx.Response:
-    url = f"{ads.base_url}/v21/customers/{customer}/googleAds:{method}"
+    url = f"{ads.base_url}/{VERSION}/customers/{customer}/googleAds:{method}"
     return httpx.post(url, json=body, headers=headers, timeout=60)
 
 
 def failure(response: httpx.Response) -> dict:
     error = response.json()["error"]
     detail = error["details"][0]
-    assert detail["@type"] == "type.googleapis.com/google.ads.googleads.v21.errors.GoogleAdsFailure"
+    assert (
+        detail["@type"]
+        == f"type.googleapis.com/google.ads.googleads.{VERSION}.errors.GoogleAdsFailure"
+    )
     return detail["errors"][0]
 
 
@@ -183,5 +188,7 @@ def test_rate_limit_is_resource_exhausted_without_retry_after(ads, headers):
 
 
 def test_list_accessible_customers(ads, headers):
-    response = httpx.get(f"{ads.base_url}/v21/customers:listAccessibleCustomers", headers=headers)
+    response = httpx.get(
+        f"{ads.base_url}/{VERSION}/customers:listAccessibleCustomers", headers=headers
+    )
     assert response.json() == {"resourceNames": [f"customers/{GOOGLE_CUSTOMER}"]}

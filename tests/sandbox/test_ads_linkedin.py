@@ -13,6 +13,7 @@ from tests.sandbox.fixture_ads_world import (
     LINKEDIN_ACCOUNT,
     LINKEDIN_CAMPAIGNS_PER_GROUP,
     LINKEDIN_GROUPS,
+    LIVE_VERSIONS,
     build_ads_world,
     serve,
 )
@@ -63,7 +64,7 @@ def headers(linkedin):
     ]
     return {
         "Authorization": f"Bearer {token}",
-        "LinkedIn-Version": "202510",
+        "LinkedIn-Version": LIVE_VERSIONS["linkedin_ads"],
         "X-Restli-Protocol-Version": "2.0.0",
     }
 
