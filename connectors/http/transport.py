@@ -264,13 +264,14 @@ class Transport:
             if (signal.kind, signal.detail) in self._signals_seen:
                 continue
             self._signals_seen.add((signal.kind, signal.detail))
-            self.log.warning(
-                "%s: API version %s %s (%s)",
-                self.vendor,
-                self.api_version or "(unknown)",
-                signal.kind.replace("_", " "),
-                self.redactor.scrub(signal.detail),
-            )
+            if signal.kind != "refused":  # a refusal is the request's error, said once there
+                self.log.warning(
+                    "%s: API version %s %s (%s)",
+                    self.vendor,
+                    self.api_version or "(unknown)",
+                    signal.kind.replace("_", " "),
+                    self.redactor.scrub(signal.detail),
+                )
             if self.on_version_signal is not None:
                 self.on_version_signal(signal)
 

@@ -52,6 +52,10 @@ def heard(ctx: CheckContext, system: str, version: str) -> Heard:
     return Heard(sunset, retired or "")
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def _move_to(api: ApiVersionFacts) -> str:
     if api.move_to:
         return f"move to {api.move_to}"
@@ -84,7 +88,7 @@ def observe(system: str, api: ApiVersionFacts, vendor: Heard, today: date) -> Ob
             system,
             system,
             0.0,
-            f"{name} was sunset on {sunset} ({-days} days ago): {_move_to(api)}",
+            f"{name} was sunset on {sunset} ({_days(-days)} ago): {_move_to(api)}",
             details,
             status=Status.FAIL,
             severity=Severity.CRITICAL,
@@ -93,7 +97,7 @@ def observe(system: str, api: ApiVersionFacts, vendor: Heard, today: date) -> Ob
         system,
         system,
         days * DAY_HOURS,
-        f"{name} is sunset on {sunset}, in {days} days"
+        f"{name} is sunset on {sunset}, in {_days(days)}"
         + (f": move to {api.move_to}" if api.move_to else ""),
         details,
     )

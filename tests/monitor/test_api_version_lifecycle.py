@@ -93,6 +93,6 @@ def test_signals_about_another_version_are_ignored(mini: MiniWarehouse) -> None:
 def test_the_message_names_the_version_to_move_to() -> None:
     api = ApiVersionFacts("v25", date(2027, 8, 1), "v26", "https://example.com")
     obs = observe("google_ads", api, Heard(), date(2027, 8, 2))
-    assert obs.message == "google_ads API v25 was sunset on 2027-08-01 (1 days ago): move to v26"
+    assert obs.message == "google_ads API v25 was sunset on 2027-08-01 (1 day ago): move to v26"
     near = observe("google_ads", api, Heard(), date(2027, 7, 1))
     assert near.message.endswith("in 31 days: move to v26")
