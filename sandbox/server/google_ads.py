@@ -51,6 +51,8 @@ PAGE_ROWS = 10_000
 # The API version of the current request, for the GoogleAdsFailure type URL of errors.
 _version: ContextVar[str] = ContextVar("google_ads_version", default="v26")
 _VERSION = re.compile(r"v\d+")
+# searchStream answers a JSON array, its errors too: `[{"error": {…}}]`
+_streaming: ContextVar[bool] = ContextVar("google_ads_streaming", default=False)
 
 # --------------------------------------------------------------------- Google-wide pieces
 
@@ -67,7 +69,7 @@ def google_error(
     error: dict[str, Any] = {"code": code, "message": message, "status": status}
     if details:
         error["details"] = details
-    return json_response({"error": error}, code)
+    return json_response([{"error": error}] if _streaming.get() else {"error": error}, code)
 
 
 def unauthenticated() -> Response:
@@ -169,6 +171,7 @@ class GoogleAdsPolicy(VendorPolicy):
         version = request.url.path.lstrip("/").split("/", 1)[0]
         if _VERSION.fullmatch(version):
             _version.set(version)
+        _streaming.set(request.url.path.endswith(":searchStream"))
         return super().token(request)
 
     def unauthorized(self, state: TokenState) -> Response:
