@@ -51,6 +51,8 @@ ANALYTICS_FIELDS = (
     "costInLocalCurrency",
     "costInUsd",
     "oneClickLeads",
+    "landingPageClicks",  # the world's ad clicks all land on a page (UTM-tagged sessions)
+    "externalWebsiteConversions",  # no Insight Tag conversions in the world: 0
     "dateRange",
     "pivotValues",
 )
@@ -215,6 +217,8 @@ def render_element(req: AnalyticsRequest, row: tuple[Any, ...]) -> dict[str, Any
         "costInLocalCurrency": cost_text,
         "costInUsd": cost_text,
         "oneClickLeads": int(leads),
+        "landingPageClicks": int(clicks),
+        "externalWebsiteConversions": 0,
     }
     return {f: values[f] for f in req.fields}
 

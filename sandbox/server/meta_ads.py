@@ -128,6 +128,7 @@ INSIGHT_FIELDS: dict[str, tuple[str, ...]] = {
     "clicks": LEVELS,
     "spend": LEVELS,
     "actions": LEVELS,
+    "action_values": LEVELS,  # no conversion values in the world: omitted, as Meta omits it
     "ctr": LEVELS,
     "cpc": LEVELS,
     "cpm": LEVELS,
@@ -308,6 +309,7 @@ def render_insight(req: InsightsRequest, row: tuple[Any, ...]) -> dict[str, Any]
         "cpc": meta_number(spend / clicks) if clicks else None,
         "cpm": meta_number(spend * 1000 / impressions) if impressions else None,
         "actions": [{"action_type": "lead", "value": str(leads)}] if leads else None,
+        "action_values": None,
         "date_start": (day or req.since).isoformat(),
         "date_stop": (day or req.until).isoformat(),
     }

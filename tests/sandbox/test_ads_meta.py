@@ -242,3 +242,16 @@ def test_rate_limits_are_400_with_usage_headers(meta):
         ).status_code
         == 200
     )
+
+
+def test_action_values_is_accepted_and_omitted_without_conversion_values(meta):
+    params = {
+        "level": "account",
+        "time_range": json.dumps(JANUARY),
+        "fields": "spend,actions,action_values",
+        "access_token": TOKEN,
+    }
+    response = httpx.get(f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights", params=params)
+    assert response.status_code == 200
+    (row,) = response.json()["data"]
+    assert "spend" in row and "action_values" not in row
