@@ -26,10 +26,12 @@ STANDARD: dict[str, tuple[str, str]] = {
     "tickets": ("0-5", "ticket"), "products": ("0-7", "product"), "line_items": ("0-8", "line_item"),
     "quotes": ("0-14", "quote"), "tasks": ("0-27", "task"), "notes": ("0-46", "note"),
     "meetings": ("0-47", "meeting"), "calls": ("0-48", "call"), "emails": ("0-49", "email"),
+    "feedback_submissions": ("0-19", "feedback_submission"), "goal_targets": ("0-74", "goal_target"),
+    "leads": ("0-136", "lead"), "deal_splits": ("", "deal_split"), "forms": ("0-28", "form"),
 }  # fmt: skip
 _ALIASES = {
     alias: plural for plural, (type_id, singular) in STANDARD.items()
-    for alias in (plural, singular, type_id)
+    for alias in (plural, singular, type_id) if alias
 }  # fmt: skip
 _MODIFIED = "hs_lastmodifieddate"
 # HubSpot-defined core properties of the objects the world has no records of: name → (label,
@@ -74,6 +76,12 @@ CORE_PROPERTIES: dict[str, dict[str, tuple[str, str, str]]] = {
               "hs_call_duration": ("Call duration", "number", "number")},
     "emails": {**_ENGAGEMENT, "hs_email_subject": ("Email subject", "string", "text"),
                "hs_email_direction": ("Email direction", "enumeration", "select")},
+    "feedback_submissions": {"hs_survey_type": ("Survey type", "enumeration", "select")},
+    "goal_targets": {"hs_goal_name": ("Goal name", "string", "text")},
+    "leads": {"hs_lead_name": ("Lead name", "string", "text"),
+              "hs_pipeline_stage": ("Lead stage", "enumeration", "select")},
+    "deal_splits": {"hs_deal_split_percentage": ("Split percentage", "number", "number")},
+    "forms": {"hs_form_id": ("Form ID", "string", "text")},
 }  # fmt: skip
 # HubSpot's default sales pipeline: stage → (label, probability)
 DEAL_STAGES: dict[str, tuple[str, str]] = {
