@@ -459,6 +459,8 @@ class Crm:
             "message": f"Could not get some {singular(obj.name).upper()} objects, they may be "
             f"deleted or not exist. Check that ids are valid.",
             "context": {"ids": ids},
+            "errors": [],  # HubSpot's StandardError carries both, usually empty
+            "links": {},
         }
 
     def existing(self, obj: ObjectType, ids: list[str]) -> set[str]:
@@ -744,7 +746,7 @@ class Crm:
                     "status": "error", "category": "OBJECT_NOT_FOUND",
                     "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
                     "message": f"No {singular(to_type)} is associated with {singular(obj.name)} {record_id}.",
-                    "context": {"fromObjectId": [record_id]},
+                    "context": {"fromObjectId": [record_id]}, "errors": [], "links": {},
                 })  # fmt: skip
         return self.batch_response(results, errors, started)
 

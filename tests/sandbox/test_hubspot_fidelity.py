@@ -84,3 +84,13 @@ def test_oauth_token_paths(crm_sandbox, version):
     response = httpx.post(f"{crm_sandbox.info.urls['hubspot']}/oauth/{version}/token", data=form)
     assert response.status_code == 200, response.text
     assert response.json()["token_type"] == "bearer"
+
+
+def test_207_error_items_carry_errors_and_links(hs):
+    response = hs.post(
+        "/crm/v3/objects/contacts/batch/read",
+        json={"inputs": [{"id": "1003"}, {"id": "424242"}], "properties": ["email"]},
+    )
+    assert response.status_code == 207
+    (error,) = response.json()["errors"]
+    assert error["errors"] == [] and error["links"] == {}
