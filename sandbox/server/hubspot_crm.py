@@ -22,7 +22,7 @@ import pyarrow as pa
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.server import hubspot_standard
+from sandbox.server import hubspot_legacy, hubspot_standard
 from sandbox.server.common import (
     Endpoint,
     VendorContext,
@@ -790,6 +790,7 @@ def endpoints(ctx: VendorContext, policy: VendorPolicy) -> list[Endpoint]:
         Endpoint("/properties/v2/{objectType}/properties", crm.legacy_properties),
         Endpoint("/crm/v3/schemas", crm.schemas),
         *hubspot_standard.endpoints(ctx),
+        *hubspot_legacy.endpoints(crm),
         Endpoint("/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}",
                  crm.object_associations),
         Endpoint("/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",

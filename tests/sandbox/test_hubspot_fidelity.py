@@ -94,3 +94,40 @@ def test_207_error_items_carry_errors_and_links(hs):
     assert response.status_code == 207
     (error,) = response.json()["errors"]
     assert error["errors"] == [] and error["links"] == {}
+
+
+def _page_through(hs, url: str, list_key: str, more_key: str, **params) -> list[dict]:
+    records, offset = [], 0
+    while True:
+        body = hs.get(url, params={**params, "offset": offset}).json()
+        records += body[list_key]
+        if not body[more_key]:
+            return records
+        offset = body["offset"]
+
+
+def test_legacy_companies_and_deals_page_with_offsets(hs):
+    companies = _page_through(
+        hs, "/companies/v2/companies/paged", "companies", "has-more", limit=15,
+        properties=["name", "createdate"],
+    )  # fmt: skip
+    assert len(companies) == len({c["companyId"] for c in companies}) == 40
+    name = companies[0]["properties"]["name"]
+    assert name["value"] == "Company 1" and set(name) == {
+        "value", "timestamp", "source", "sourceId", "versions"}  # fmt: skip
+    assert companies[0]["properties"]["createdate"]["value"].isdigit()  # epoch ms
+    deals = _page_through(hs, "/deals/v1/deal/paged", "deals", "hasMore", limit=7,
+                          includeAllProperties="true")  # fmt: skip
+    assert len(deals) == 30 and "dealstage" in deals[0]["properties"]
+    detail = hs.get(f"/companies/v2/companies/{companies[0]['companyId']}").json()
+    assert detail["properties"]["domain"]["value"] == "company1.example.com"
+    assert hs.get("/companies/v2/companies/424242").status_code == 404
+
+
+def test_legacy_recent_modified_and_properties(hs):
+    recent = hs.get("/deals/v1/deal/recent/modified", params={"count": 5}).json()
+    assert recent["total"] == 30 and recent["hasMore"] and len(recent["results"]) == 5
+    stamps = [r["properties"]["hs_lastmodifieddate"]["value"] for r in recent["results"]]
+    assert stamps == sorted(stamps, reverse=True)
+    for url in ("/companies/v2/properties", "/properties/v1/deals/properties"):
+        assert "createdate" in {p["name"] for p in hs.get(url).json()}
