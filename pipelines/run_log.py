@@ -6,7 +6,6 @@
 | `monitor.load_resource_runs` | resource of that system in that run: new/updated/deleted, requests, retries, rejects, seconds |
 | `monitor.load_rejects` | record or page that could not be loaded: reason and raw payload |
 | `monitor.schema_changes` | new column or changed type noticed in a vendor's data |
-| `monitor.api_version_signals` | thing a vendor said about the API version spoken: deprecated, sunset date, auto-upgraded, refused |
 | `monitor.warehouse_meta` | fact about this deployment (e.g. which sandbox world it was loaded from) |
 """
 
@@ -18,7 +17,6 @@ from datetime import datetime
 
 import duckdb
 
-from connectors.http.deprecation import VersionSignal
 from pipelines.arrow_pages import DriftEvent, Reject
 
 DDL = """
@@ -75,15 +73,6 @@ create table if not exists monitor.schema_changes (
     detail varchar not null,
     detected_at timestamptz not null
 );
-create table if not exists monitor.api_version_signals (
-    run_id varchar not null,
-    system varchar not null,
-    api_version varchar not null,
-    kind varchar not null,
-    detail varchar not null,
-    sunset date,
-    observed_at timestamptz not null
-);
 create table if not exists monitor.warehouse_meta (
     key varchar primary key,
     value varchar not null
@@ -137,18 +126,7 @@ def record_run_end(
     error: str | None,
     stats: Iterable[ResourceStats],
     step_seconds: Mapping[str, float],
-    version_signals: Iterable[tuple[str, VersionSignal]] = (),
 ) -> None:
-    """Close the run's row and record what its resources saw (`version_signals`: the API
-    version spoken, and what the vendor said about it)."""
-    signals = [
-        [run_id, system, version, s.kind, s.detail, s.sunset, finished_at]
-        for version, s in version_signals
-    ]
-    if signals:
-        con.executemany(
-            "insert into monitor.api_version_signals values (?, ?, ?, ?, ?, ?, ?)", signals
-        )
     con.execute(
         "update monitor.load_runs set finished_at = ?, status = ?, dlt_load_ids = ?, error = ?, "
         "extract_seconds = ?, normalize_seconds = ?, load_seconds = ? "

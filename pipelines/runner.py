@@ -38,6 +38,7 @@ from pipelines.run_log import (
     record_run_start,
     write_meta,
 )
+from warehouse.api_signals import record_signals
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
@@ -200,6 +201,13 @@ def _extract(
         ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
     except Exception as exc:  # one system failing must not stop the others
         extracted.error = _describe(exc)
+    # at once, not with the run: a refused version fails the load, which is not published
+    record_signals(
+        paths,
+        run_id,
+        endpoint.system,
+        ((version, s.kind, s.detail, s.sunset) for version, s in ctx.version_signals),
+    )
     return extracted
 
 
@@ -236,7 +244,6 @@ def _load(
             error,
             ctx.stats.values(),
             ctx.step_seconds,
-            ctx.version_signals,
         )
     return SystemResult(system, status, ctx.stats, error)
 

@@ -1,8 +1,8 @@
 """API version lifecycle: per system, the days left before the vendor sunsets the API version
 Roundtrip speaks — from the vendor's announced date (connectors/api_versions.yml, handed in as
 `MonitoredSystem.api`) and what the vendor itself said during the loads
-(`monitor.api_version_signals`: a `Sunset` header with an earlier date, an auto-upgrade, a
-refusal). The value is the hours left in whole days, so the defaults `warn: 91d` and
+(`state/monitor.sqlite`, warehouse/api_signals.py: a `Sunset` header with an earlier date, an
+auto-upgrade, a refusal). The value is the hours left in whole days, so the defaults `warn: 91d` and
 `critical: 31d` mean Medium at ≤ 90 days and High at ≤ 30; once the date has passed, or the
 vendor refused or auto-upgraded the version, the result is Critical whatever the check's
 severity. The message names the version to move to.
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from monitor.checks.base import CheckContext, CheckKind, Observation, Options
-from monitor.checks.loads import has_table
 from monitor.checks.units import HOURS
 from monitor.results import Severity, Status
 from monitor.systems import ApiVersionFacts
+from warehouse.api_signals import heard as vendor_said
 
 DAY_HOURS = 24.0
 
@@ -41,15 +41,10 @@ def parse(options: Options) -> LifecycleOptions:
 
 
 def heard(ctx: CheckContext, system: str, version: str) -> Heard:
-    if not has_table(ctx.con, "monitor", "api_version_signals"):
-        return Heard()
-    sunset, retired = ctx.con.execute(
-        "select min(sunset), max_by(detail, observed_at) filter (where kind in "
-        "('refused', 'auto_upgraded')) from monitor.api_version_signals "
-        "where system = ? and api_version = ?",
-        [system, version],
-    ).fetchone()
-    return Heard(sunset, retired or "")
+    """From the state file, not the published warehouse: a refusal fails its load, which is
+    then not published."""
+    sunset, retired = vendor_said(ctx.paths, system, version)
+    return Heard(sunset, retired)
 
 
 def _days(n: int) -> str:

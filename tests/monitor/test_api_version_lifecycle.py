@@ -12,6 +12,7 @@ from monitor.checks.api_versions import Heard, observe
 from monitor.results import Severity, Status
 from monitor.systems import ApiVersionFacts
 from tests.monitor.conftest import MiniWarehouse
+from warehouse.api_signals import record_signals
 
 CHECK = json.dumps(
     [
@@ -64,10 +65,8 @@ def test_a_version_without_announced_sunset_passes(mini: MiniWarehouse) -> None:
 
 
 def _signal(mini: MiniWarehouse, system: str, version: str, kind: str, detail: str, sunset=None):
-    mini.sql(
-        "insert into monitor.api_version_signals values ('r1', ?, ?, ?, ?, ?, ?)",
-        [system, version, kind, detail, sunset, SUNSET],
-    )
+    """As a load records it: in the state file, seen even when that load was not published."""
+    record_signals(mini.paths, "r1", system, [(version, kind, detail, sunset)])
 
 
 def test_a_sunset_header_from_the_vendor_counts(mini: MiniWarehouse) -> None:

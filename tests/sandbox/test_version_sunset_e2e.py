@@ -44,11 +44,13 @@ def test_a_sunset_version_fails_the_load_and_the_check_goes_critical(project: Pr
 
     health = project.roundtrip("health", "api_version_lifecycle", check=False)
     assert health.returncode == 2, health.stdout + health.stderr
+    # the failed load was not published, yet the check heard the refusal (state file)
     assert latest_result(project, "google_ads") == (
         "fail",
         "critical",
-        "google_ads API v26 was sunset on 2027-11-01 (1 day ago): move to a newer version "
-        "(add it to connectors/api_versions.yml)",
+        "google_ads API v26 was refused by the vendor (HTTP 400: Version v26 is deprecated. "
+        "Requests to this version will be blocked.): move to a newer version (add it to "
+        "connectors/api_versions.yml)",
     )
 
 
