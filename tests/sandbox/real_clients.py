@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 AIRBYTE_HUBSPOT = "airbyte-source-hubspot==5.7.0"
-TAP_HUBSPOT = "tap-hubspot==4.5.0"  # singer-io's tap: legacy v1/v2 endpoints for deals, companies
+TAP_HUBSPOT = "tap-hubspot==4.5.0"
+GOOGLE_ADS = "google-ads==34.0.0"  # its protobuf messages, for the contract tests  # singer-io's tap: legacy v1/v2 endpoints for deals, companies
 HUBSPOT_API = "https://api.hubapi.com"
 CACHE = Path(tempfile.gettempdir()) / "roundtrip-real-clients"
 

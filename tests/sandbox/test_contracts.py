@@ -6,7 +6,10 @@ responses, and Roundtrip's requests, checked against
 - GA4 Data API: the `google-analytics-data` protobuf messages, parsed strictly (unknown fields
   fail), for the stand-in's runReport responses and Roundtrip's runReport requests;
 - Meta: `facebook-business`'s field lists for insights, campaigns and ad sets, and the API
-  version that SDK speaks.
+  version that SDK speaks;
+- Google Ads: the `google-ads` library's protobuf messages for the version spoken (its own venv,
+  tests/sandbox/real_clients.py), parsed strictly, for Roundtrip's searchStream requests and the
+  stand-in's batches and errors.
 
 A deliberate deviation would be listed in sandbox/README.md with its reason; none is needed here.
 """
@@ -175,3 +178,64 @@ def test_meta_fields_served_and_requested_are_the_sdks():
         f"facebook-business speaks {sdk_version}: test it and list it under meta_ads.tested "
         "in connectors/api_versions.yml"
     )
+
+
+# -------------------------------------------------------------------------------- Google Ads
+
+
+@pytest.mark.slow
+@pytest.mark.real_clients
+def test_google_ads_requests_and_streams_parse_strictly_as_the_protobufs(tmp_path):
+    """Roundtrip's searchStream requests and the stand-in's answers (batches and an error),
+    parsed by `google-ads` (its own venv) as the API version's messages."""
+    import subprocess
+    from pathlib import Path
+
+    import httpx
+
+    from connectors.google_ads import API_VERSION, GoogleAdsClient
+    from connectors.http.errors import BadRequest
+    from sandbox.generator.clock import GENESIS_NOW
+    from sandbox.server import google_ads
+    from tests.sandbox.fixture_ads_world import GOOGLE_CUSTOMER
+    from tests.sandbox.real_clients import GOOGLE_ADS, venv_with
+
+    venv = venv_with(GOOGLE_ADS)
+    build_ads_world(tmp_path / "world.duckdb")
+    captured: list[tuple[str, Any]] = []
+    with serve("google_ads", google_ads.create_app, tmp_path, GENESIS_NOW.date()) as ctx:
+        client = GoogleAdsClient.from_credentials(
+            CREDENTIALS["google_ads"], base_url=ctx.base_url, token_url=ctx.base_url + "/token"
+        )
+        hooks = client.transport._client.event_hooks  # observe the wire, change nothing
+
+        def request(r: httpx.Request) -> None:
+            if r.url.path.endswith(":searchStream"):
+                captured.append(("request", json.loads(r.content)))
+
+        def response(r: httpx.Response) -> None:
+            if r.url.path.endswith(":searchStream"):
+                r.read()
+                for batch in r.json():
+                    captured.append(("error", batch["error"]) if "error" in batch
+                                    else ("response", batch))  # fmt: skip
+
+        hooks["request"].append(request)
+        hooks["response"].append(response)
+        from pipelines import google_ads as pipeline
+
+        daily = pipeline.DAILY_GAQL.format(start="2026-01-01", end="2026-01-03")
+        for gaql in (pipeline.CAMPAIGNS_GAQL, pipeline.AD_GROUPS_GAQL, daily):
+            assert sum(len(p) for p in client.search_stream(GOOGLE_CUSTOMER, gaql))
+        with pytest.raises(BadRequest):  # a query error: its body is an array of {error}
+            list(client.search_stream(GOOGLE_CUSTOMER, "SELECT campaign.bogus FROM campaign"))
+        client.close()
+    assert {kind for kind, _ in captured} == {"request", "response", "error"}
+    capture = tmp_path / "capture.json"
+    capture.write_text(json.dumps(captured))
+    script = Path(__file__).with_name("google_ads_strict_parse.py")
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), str(script), API_VERSION, str(capture)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
