@@ -71,7 +71,8 @@ def test_google_ads_refuses_a_sunset_or_unknown_version(world: Path, version: st
     with google(world, SANDBOX_DAY) as (base, headers):
         response = stream(base, headers, version)
     assert response.status_code == 400
-    error = response.json()["error"]
+    (only,) = response.json()  # searchStream answers an array, its errors too
+    error = only["error"]
     assert error["status"] == "INVALID_ARGUMENT"
     (failure,) = error["details"][0]["errors"]
     assert failure["errorCode"] == {"requestError": "UNSUPPORTED_VERSION"}
