@@ -2,15 +2,15 @@
 
 Standard signals are the `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) response headers;
 vendor-specific ones (Meta's `X-Ad-Api-Version-Warning`, refusals such as LinkedIn's 426
-NONEXISTENT_VERSION) are read by the vendor's policy (`VendorPolicy.version_signal`). The
-transport hands each signal to its `on_version_signal` callback; the load records them in
-`monitor.api_version_signals` for the `api_version_lifecycle` health check.
+NONEXISTENT_VERSION) are read by the vendor's policy (`VendorPolicy.version_signals`). The
+transport hands each signal to its `on_version_signal` callback; the load records them
+(warehouse/api_signals.py) for the `api_version_lifecycle` health check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
@@ -33,7 +33,7 @@ def _http_date(value: str) -> date | None:
     """An RFC 9110 HTTP-date (Sunset) or an RFC 9651 `@epoch` date (Deprecation)."""
     value = value.strip()
     if value.startswith("@") and value[1:].isdigit():
-        return datetime.fromtimestamp(int(value[1:])).date()
+        return datetime.fromtimestamp(int(value[1:]), UTC).date()
     try:
         return parsedate_to_datetime(value).date()
     except (TypeError, ValueError):
