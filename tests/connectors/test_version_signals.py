@@ -123,3 +123,19 @@ def test_clients_carry_the_spoken_version_and_its_successor() -> None:
     assert client.transport.api_version == spoken("linkedin_ads") == "202607"
     assert client.transport.upgrade_to == upgrade_target("linkedin_ads") == ""
     client.close()
+
+
+@pytest.mark.parametrize(("served", "heard_refusal"), [(["61.0", "62.0", "63.0"], False),
+                                                       (["63.0", "64.0"], True)])  # fmt: skip
+def test_salesforce_version_list_says_whether_ours_is_served(stub, make_transport, served,
+                                                             heard_refusal):  # fmt: skip
+    from connectors.salesforce import API_VERSION
+
+    body = [{"label": f"v{v}", "url": f"/services/data/v{v}", "version": v} for v in served]
+    stub.script("/services/data/", Reply(200, body))
+    transport = make_transport("salesforce")
+    signals = heard(transport)
+    transport.get_json("/services/data/")
+    assert [s.kind for s in signals] == (["refused"] if heard_refusal else [])
+    if heard_refusal:
+        assert signals[0].detail == f"GET /services/data/ lists v63.0…v64.0, not {API_VERSION}"
