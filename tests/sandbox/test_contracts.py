@@ -2,7 +2,8 @@
 responses, and Roundtrip's requests, checked against
 
 - HubSpot: the models `hubspot-api-client` generates from HubSpot's OpenAPI documents (every key
-  the stand-in sends must be a field of the model; the SDK's deserializer checks required ones);
+  the stand-in sends, and Roundtrip's search/batch/association requests, must be fields of the
+  model; the SDK's deserializer checks required ones);
 - GA4 Data API: the `google-analytics-data` protobuf messages, parsed strictly (unknown fields
   fail), for the stand-in's runReport responses and Roundtrip's runReport requests;
 - Meta: `facebook-business`'s field lists for insights, campaigns and ad sets, and the API
@@ -11,7 +12,7 @@ responses, and Roundtrip's requests, checked against
   tests/sandbox/real_clients.py), parsed strictly, for Roundtrip's searchStream requests and the
   stand-in's batches and errors.
 
-A deliberate deviation would be listed in sandbox/README.md with its reason; none is needed here.
+Deliberate deviations are listed in sandbox/README.md with their reasons.
 """
 
 from __future__ import annotations
@@ -106,6 +107,41 @@ def test_hubspot_properties_owners_and_pipelines_match_their_models(hs):
         {"results": (pipelines.Pipeline, {"stages": pipelines.PipelineStage})},
     )
     deserialize(body, "CollectionResponsePipelineNoPaging", "pipelines")
+
+
+def test_roundtrips_hubspot_requests_match_the_models(crm_sandbox):
+    """Search, batch update and v4 association reads as Roundtrip sends them. HubSpot's OpenAPI
+    types `sorts` as strings while its guides (and HubSpot) take `{propertyName, direction}`
+    objects, which Roundtrip sends: checked against the guides' shape instead."""
+    m = pytest.importorskip("hubspot.crm.contacts.models")
+    a = pytest.importorskip("hubspot.crm.associations.v4.models")
+    from datetime import UTC, datetime
+
+    from connectors.hubspot import HubSpotClient
+    from sandbox.state import read_json
+
+    credentials = (read_json(crm_sandbox.paths.credentials_json) or {})["hubspot"]
+    client = HubSpotClient.from_credentials(credentials, base_url=crm_sandbox.info.urls["hubspot"])
+    sent: list[tuple[str, Any]] = []
+    client.transport._client.event_hooks["request"].append(  # observe the wire, change nothing
+        lambda r: sent.append((r.url.path, json.loads(r.content))) if r.method == "POST" else None
+    )
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    next(iter(client.search_modified_since("contacts", ["email"], epoch)))
+    next(iter(client.associations("contacts", "companies", ["1001", "1002"])))
+    client.batch_update("contacts", [{"id": "1001", "properties": {"lead_score": "5"}}])
+    client.close()
+    bodies = dict(sent)
+    search = bodies["/crm/v3/objects/contacts/search"]
+    conforms(m.PublicObjectSearchRequest, search,
+             {"filterGroups": (m.FilterGroup, {"filters": m.Filter})})  # fmt: skip
+    assert all(set(sort) == {"propertyName", "direction"} for sort in search["sorts"])
+    conforms(m.BatchInputSimplePublicObjectBatchInput,
+             bodies["/crm/v3/objects/contacts/batch/update"],
+             {"inputs": m.SimplePublicObjectBatchInput})  # fmt: skip
+    conforms(a.BatchInputPublicFetchAssociationsBatchRequest,
+             bodies["/crm/v4/associations/contacts/companies/batch/read"],
+             {"inputs": a.PublicFetchAssociationsBatchRequest})  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------- GA4
