@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
+from connectors.api_versions import spoken, upgrade_target
 from connectors.http.auth import Auth, BearerToken, OAuth2RefreshToken
 from connectors.http.policy import VendorPolicy
 from connectors.http.ratelimit import RateLimit
@@ -117,6 +118,8 @@ class VendorClient:
             headers=cls.headers(credentials),
             **transport_options,
         )
+        transport.api_version = spoken(cls.vendor)
+        transport.upgrade_to = upgrade_target(cls.vendor)
         return cls(transport, credentials)
 
     @classmethod

@@ -10,12 +10,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient, require
 from connectors.google import GooglePolicy
 from connectors.http.transport import Transport
 from connectors.vendor import Table, Vendor
 
-API_VERSION = "v1beta"
+API_VERSION = spoken("ga4")
 
 Page = list[dict[str, Any]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import httpx
 
@@ -22,11 +23,8 @@ class GooglePolicy(VendorPolicy):
     _RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 
     def parse_error(self, response: httpx.Response) -> ErrorInfo:
-        body = json_body(response)
-        if isinstance(body, list) and body and isinstance(body[0], dict):
-            body = body[0]  # searchStream wraps its error in an array
-        error = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(error, dict):
+        error = _error(response)
+        if error is None:
             return super().parse_error(response)
         messages, codes = [], []
         for detail in error.get("details") or []:
@@ -38,6 +36,11 @@ class GooglePolicy(VendorPolicy):
         missing = tuple(codes) if status == "PERMISSION_DENIED" else ()
         return ErrorInfo(message, ",".join([status, *codes]).strip(","), missing)
 
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """A sunset version: 400 with GoogleAdsFailure `requestError: UNSUPPORTED_VERSION`
+        ("Version v21 is deprecated. Requests to this version will be blocked.")."""
+        return "UNSUPPORTED_VERSION" in info.code
+
     def classify(self, status: int, info: ErrorInfo) -> Disposition:
         if "RESOURCE_EXHAUSTED" in info.code:
             return Disposition.RATE_LIMITED
@@ -47,12 +50,31 @@ class GooglePolicy(VendorPolicy):
         header = super().retry_after(response)
         if header is not None:
             return header
-        body = json_body(response)
-        error = body.get("error") if isinstance(body, dict) else None
-        details = error.get("details") or [] if isinstance(error, dict) else []
-        for detail in details:
-            delay = str(detail.get("retryDelay", ""))
-            if detail.get("@type") == self._RETRY_INFO and delay.endswith("s"):
-                with contextlib.suppress(ValueError):
-                    return float(delay[:-1])
+        error = _error(response) or {}
+        for detail in error.get("details") or []:
+            if detail.get("@type") == self._RETRY_INFO:
+                return _seconds(detail.get("retryDelay"))
+            # Google Ads: GoogleAdsFailure errors[].details.quotaErrorDetails.retryDelay
+            for failure in detail.get("errors") or []:
+                quota = (failure.get("details") or {}).get("quotaErrorDetails") or {}
+                if (delay := _seconds(quota.get("retryDelay"))) is not None:
+                    return delay
         return None
+
+
+def _error(response: httpx.Response) -> dict[str, Any] | None:
+    """The `error` object of a Google error body; searchStream wraps it in a JSON array."""
+    body = json_body(response)
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = body[0]
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else None
+
+
+def _seconds(duration: object) -> float | None:
+    """A protobuf Duration in JSON ("30s", "1.5s") as seconds."""
+    text = str(duration or "")
+    if text.endswith("s"):
+        with contextlib.suppress(ValueError):
+            return float(text[:-1])
+    return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient, id_list, require
 from connectors.google import GooglePolicy
 from connectors.http.ratelimit import RateLimit
@@ -18,7 +19,7 @@ from connectors.http.redaction import REDACTOR
 from connectors.http.transport import Transport
 from connectors.vendor import AdSpend, Table, Vendor
 
-API_VERSION = "v21"
+API_VERSION = spoken("google_ads")
 
 Page = list[dict[str, Any]]
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient
 from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
 from connectors.http.ratelimit import RateLimit
@@ -114,7 +115,8 @@ class HubSpotClient(VendorClient):
     vendor = "hubspot"
     policy = HubSpotPolicy
     default_base_url = "https://api.hubapi.com"
-    default_token_url = "https://api.hubapi.com/oauth/v1/token"
+    # OAuth v1 is deprecated from 2027-02-16 (connectors/api_versions.yml, hubspot)
+    default_token_url = "https://api.hubapi.com/oauth/2026-03/token"
     list_limit = 100  # the API's maximum
     search_limit = 200  # the API's maximum
     search_cap = 10_000  # results one search query can page through
@@ -355,8 +357,8 @@ VENDOR = Vendor(
     role="map",
     client=HubSpotClient,
     credentials=(("access_token",), ("client_id", "client_secret", "refresh_token")),
-    api_version="v3",
-    sandbox_token_path="/oauth/v1/token",
+    api_version=spoken("hubspot"),
+    sandbox_token_path="/oauth/2026-03/token",
     tables=(
         *(Table(name, ("id",), cursor="changed_at", as_of="updated_at") for name in CRM_OBJECTS),
         *(Table(association_table(*pair), ("from_id", "to_id")) for pair in ASSOCIATIONS),

@@ -16,12 +16,13 @@ from urllib.parse import quote
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient, date_windows, id_list, require
 from connectors.http.policy import ErrorInfo, VendorPolicy, json_body
 from connectors.http.transport import Transport
 from connectors.vendor import AdSpend, Table, Vendor
 
-API_VERSION = "202510"
+API_VERSION = spoken("linkedin_ads")
 
 Page = list[dict[str, Any]]
 
@@ -47,6 +48,10 @@ class LinkedInPolicy(VendorPolicy):
                 missing = (info.message.split(":", 1)[1].strip(),)
             return ErrorInfo(info.message, code, missing)
         return info
+
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """A sunset or unknown `LinkedIn-Version`: 426 NONEXISTENT_VERSION."""
+        return status == 426 or info.code == "NONEXISTENT_VERSION"
 
 
 class LinkedInAdsClient(VendorClient):

@@ -17,14 +17,16 @@ from typing import Any
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import VendorClient, date_windows, id_list, require
 from connectors.http.auth import ApiKey, Auth
+from connectors.http.deprecation import VersionSignal
 from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
 from connectors.http.status import Disposition
 from connectors.http.transport import Transport
 from connectors.vendor import AdSpend, Table, Vendor
 
-API_VERSION = "v21.0"
+API_VERSION = spoken("meta_ads")
 
 Page = list[dict[str, Any]]
 
@@ -51,6 +53,18 @@ class MetaPolicy(VendorPolicy):
         if error.get("is_transient"):
             code += "/transient"
         return ErrorInfo(str(error.get("message", "")), code)
+
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """(#2635) "You are calling a deprecated version of the Ads API"."""
+        return info.code.split("/")[0] == "2635"
+
+    def version_signals(self, response: httpx.Response, info: ErrorInfo) -> list[VersionSignal]:
+        """Plus Meta's auto-upgrade notice: a call to an expired version was served by the
+        next one, with `X-Ad-Api-Version-Warning` saying so."""
+        signals = super().version_signals(response, info)
+        if warning := response.headers.get("X-Ad-Api-Version-Warning"):
+            signals.append(VersionSignal("auto_upgraded", warning))
+        return signals
 
     def classify(self, status: int, info: ErrorInfo) -> Disposition:
         if status >= 400 and info.code:

@@ -14,14 +14,16 @@ from typing import Any
 
 import httpx
 
+from connectors.api_versions import spoken
 from connectors.client import CredentialsError, VendorClient, require
 from connectors.http.auth import Auth, JWTBearer, OAuth2ClientCredentials, OAuth2RefreshToken
+from connectors.http.deprecation import VersionSignal
 from connectors.http.policy import ErrorInfo, Limiters, VendorPolicy, json_body
 from connectors.http.ratelimit import RateLimit
 from connectors.http.status import Disposition
 from connectors.vendor import Table, Vendor, WritableObject
 
-API_VERSION = "v62.0"
+API_VERSION = spoken("salesforce")
 LOGIN_URL = "https://login.salesforce.com"
 
 Page = list[dict[str, Any]]
@@ -56,6 +58,22 @@ class SalesforcePolicy(VendorPolicy):
             missing = tuple(fields) if "INSUFFICIENT_ACCESS" in ",".join(codes) else ()
             return ErrorInfo(messages, ",".join(codes), missing)
         return super().parse_error(response)
+
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """A retired API version: REST answers 410 GONE."""
+        return status == 410
+
+    def version_signals(self, response: httpx.Response, info: ErrorInfo) -> list[VersionSignal]:
+        """Plus the org's own list (`GET /services/data/`): a version missing from it is
+        retired there."""
+        signals = super().version_signals(response, info)
+        body = json_body(response) if response.is_success else None
+        if response.url.path.rstrip("/") == "/services/data" and isinstance(body, list):
+            served = [f"v{v.get('version')}" for v in body if isinstance(v, dict)]
+            if served and API_VERSION not in served:
+                detail = f"GET /services/data/ lists {served[0]}…{served[-1]}, not {API_VERSION}"
+                signals.append(VersionSignal("refused", detail))
+        return signals
 
     def classify(self, status: int, info: ErrorInfo) -> Disposition:
         if "REQUEST_LIMIT_EXCEEDED" in info.code:
@@ -123,6 +141,11 @@ class SalesforceClient(VendorClient):
             str(credentials["client_secret"]),
             **common,
         )
+
+    def versions(self) -> list[str]:
+        """`/services/data/`: the API versions this org serves (the policy hears whether the one
+        spoken is among them)."""
+        return [f"v{v['version']}" for v in self.transport.get_json("/services/data/")]
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """`/sobjects/{sobject}/describe`: fields with name, type, custom, …"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,16 @@ class AdTables:
 
 
 @dataclass(frozen=True)
+class ApiVersionFacts:
+    """The API version a system speaks and what its vendor announced (connectors/api_versions.yml)."""
+
+    version: str
+    sunset: date | None  # None: none announced
+    move_to: str  # the version to move to ("" when the one spoken is the newest known)
+    source: str
+
+
+@dataclass(frozen=True)
 class MonitoredSystem:
     """One source system as the checks see it."""
 
@@ -29,6 +40,7 @@ class MonitoredSystem:
     # table of raw_<name> → the column whose newest value says how current the table is
     freshness_tables: Mapping[str, str] = field(default_factory=dict)
     ad_tables: AdTables | None = None  # ad platforms only (completeness)
+    api: ApiVersionFacts | None = None  # the API version spoken and its lifecycle
 
 
 Systems = Mapping[str, MonitoredSystem]

@@ -22,6 +22,7 @@ import dlt
 import pyarrow as pa
 
 from connectors.client import Endpoint
+from connectors.http.deprecation import VersionSignal
 from connectors.http.transport import RequestStats, charged_to
 from connectors.vendor import Table
 from pipelines.arrow_pages import PageConverter, Reject, batched_tables
@@ -51,6 +52,8 @@ class LoadContext:
     stats: dict[str, ResourceStats] = field(default_factory=dict)
     request_tallies: dict[str, RequestStats] = field(default_factory=dict)  # per resource
     step_seconds: dict[str, float] = field(default_factory=dict)  # extract / normalize / load
+    # what the vendor said about the API version spoken: (version, signal), recorded by the run
+    version_signals: list[tuple[str, VersionSignal]] = field(default_factory=list)
 
     def quarantine_page(self, request: str, body: str) -> None:
         """Keep a malformed page (it is re-requested by the transport) as a reject of the
@@ -61,11 +64,15 @@ class LoadContext:
         )
 
     def client(self, client_class: type[C], endpoint: Endpoint) -> C:
-        """A vendor client for `endpoint` whose malformed pages are quarantined as rejects."""
+        """A vendor client for `endpoint` whose malformed pages are quarantined as rejects and
+        whose vendor's word on the API version (deprecated, sunset, refused) is recorded."""
         client = client_class.from_endpoint(  # type: ignore[attr-defined]
             endpoint, server_paced=endpoint.mode == "sandbox"
         )
-        client.transport.on_malformed = self.quarantine_page
+        transport = client.transport
+        transport.on_malformed = self.quarantine_page
+        version = transport.api_version
+        transport.on_version_signal = lambda s: self.version_signals.append((version, s))
         return client
 
     def resource_stats(self, resource: str) -> ResourceStats:

@@ -42,6 +42,7 @@ from pipelines.run_log import (
 )
 from pipelines.state_check import align_state
 from warehouse import load_state
+from warehouse.api_signals import record_signals
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
@@ -241,6 +242,13 @@ def _extract(
         ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
     except Exception as exc:  # one system failing must not stop the others
         extracted.error = _describe(exc)
+    # at once, not with the run: a refused version fails the load, which is not published
+    record_signals(
+        paths,
+        run_id,
+        endpoint.system,
+        ((version, s.kind, s.detail, s.sunset) for version, s in ctx.version_signals),
+    )
     return extracted
 
 

@@ -72,6 +72,7 @@ def _deleted(table: pa.Table) -> int:
 @dlt.source(name="salesforce", max_table_nesting=0)
 def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
     client = ctx.client(SalesforceClient, endpoint)
+    client.versions()  # the org's word on the version spoken, heard and recorded by the load
 
     def sobject_resource(table: Table) -> Any:
         sobject, cursor = table.vendor_object or table.name, followed_cursor(table)

@@ -47,6 +47,12 @@ class BadRequest(VendorError):
     hint = "fix the request or reject the record"
 
 
+class VersionRefused(VendorError):
+    """The vendor no longer serves (or never served) the API version Roundtrip speaks."""
+
+    hint = "upgrade the version: README, 'Upgrading a vendor API version'"
+
+
 class AuthenticationFailed(VendorError):
     """401 twice (after one refresh), or the token endpoint refused the credentials."""
 

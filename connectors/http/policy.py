@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from connectors.http.deprecation import VersionSignal, header_signals
 from connectors.http.ratelimit import Limiter, RateLimit
 from connectors.http.redaction import get_logger
 from connectors.http.status import Disposition, classify_status, parse_retry_after
@@ -76,3 +77,15 @@ class VendorPolicy:
 
     def adapt(self, response: httpx.Response, limiters: Limiters) -> None:
         """Learn from usage headers (pause before the vendor starts refusing)."""
+
+    def version_refused(self, status: int, info: ErrorInfo) -> bool:
+        """True when the error says the API version itself is retired or unknown."""
+        return False
+
+    def version_signals(self, response: httpx.Response, info: ErrorInfo) -> list[VersionSignal]:
+        """What the response says about the version's lifecycle: the standard headers, and a
+        refusal. Vendors add their own warnings."""
+        signals = header_signals(response)
+        if not response.is_success and self.version_refused(response.status_code, info):
+            signals.append(VersionSignal("refused", f"HTTP {response.status_code}: {info.message}"))
+        return signals

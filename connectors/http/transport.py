@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
+from connectors.http.deprecation import VersionSignal
 from connectors.http.errors import (
     AuthenticationFailed,
     BadRequest,
@@ -36,6 +37,7 @@ from connectors.http.errors import (
     RateLimited,
     VendorError,
     VendorUnavailable,
+    VersionRefused,
 )
 from connectors.http.policy import ErrorInfo, VendorPolicy
 from connectors.http.ratelimit import Limiter, shared_limiter
@@ -143,6 +145,13 @@ class Transport:
         # called with (request, raw body) when a 2xx body is not JSON, before it is re-requested,
         # so the caller can quarantine the malformed page
         self.on_malformed: Callable[[str, str], None] | None = None
+        # the API version this account's requests speak, the one to move to when the vendor
+        # refuses it (set by the client from connectors/api_versions.yml), and who hears what
+        # the vendor says about its lifecycle (the load records it)
+        self.api_version = ""
+        self.upgrade_to = ""
+        self.on_version_signal: Callable[[VersionSignal], None] | None = None
+        self._signals_seen: set[tuple[str, str]] = set()
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.redactor = redactor
@@ -220,6 +229,7 @@ class Transport:
                 self.policy.adapt(response, self.limiter)
                 info = ErrorInfo() if response.is_success else self.policy.parse_error(response)
                 disposition = self.policy.classify(response.status_code, info)
+                self._hear_versions(response, info)
             self._count(requests=1)
             status = response.status_code if response is not None else None
             if disposition is Disposition.OK and response is not None:
@@ -283,6 +293,23 @@ class Transport:
         if tally is not None and tally is not self.stats:
             tally.add(**deltas)
 
+    def _hear_versions(self, response: httpx.Response, info: ErrorInfo) -> None:
+        """Pass on (once per kind and wording) what the vendor says about the version."""
+        for signal in self.policy.version_signals(response, info):
+            if (signal.kind, signal.detail) in self._signals_seen:
+                continue
+            self._signals_seen.add((signal.kind, signal.detail))
+            if signal.kind != "refused":  # a refusal is the request's error, said once there
+                self.log.warning(
+                    "%s: API version %s %s (%s)",
+                    self.vendor,
+                    self.api_version or "(unknown)",
+                    signal.kind.replace("_", " "),
+                    self.redactor.scrub(signal.detail),
+                )
+            if self.on_version_signal is not None:
+                self.on_version_signal(signal)
+
     def _throttle(self, path: str, method: str) -> None:
         for name in self.policy.limit_names(method, path):
             waited = self.limiter(name).acquire()
@@ -338,6 +365,13 @@ class Transport:
         self, disposition: Disposition, described: str, status: int | None, info: ErrorInfo
     ) -> VendorError:
         message = self.redactor.scrub(info.message)
+        if status is not None and self.policy.version_refused(status, info):
+            target = f"move to {self.upgrade_to}" if self.upgrade_to else "move to a newer one"
+            detail = (
+                f"API version {self.api_version or '(unknown)'} is retired or unknown to "
+                f"{self.vendor}: {target} (`speaks:` in connectors/api_versions.yml)"
+            )
+            return VersionRefused(self.vendor, described, status, message, detail=detail)
         if disposition is Disposition.PERMISSION:
             missing = tuple(self.redactor.scrub(m) for m in info.missing) or (
                 (info.code,) if info.code else ()

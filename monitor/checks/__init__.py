@@ -4,6 +4,7 @@ files) into `Observation`s that `base.grade` turns into `CheckResult`s."""
 from __future__ import annotations
 
 from monitor.checks import (
+    api_versions,
     completeness,
     dbt_tests,
     event_latency,
@@ -34,5 +35,6 @@ KINDS: dict[str, CheckKind] = {
         dbt_tests,
         schema_changes,
         rejects,
+        api_versions,
     )
 }

@@ -75,6 +75,7 @@ class Observation:
     details: dict[str, Any] = field(default_factory=dict)
     shift: float = 0.0  # moves both thresholds for this subject (freshness: what it may lag)
     status: Status | None = None
+    severity: Severity | None = None  # overrides the check's (an API version already retired)
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,8 @@ def grade(check: CheckConfig, obs: Observation, observed_at: datetime) -> CheckR
         Status.FAIL: check.severity,
         Status.ERROR: check.severity,
     }[status]
+    if status is not Status.PASS and obs.severity is not None:
+        severity = obs.severity
     return CheckResult(
         check=check.name,
         subject=obs.subject,

@@ -3,15 +3,22 @@ enable, each with its vendor's freshness facts."""
 
 from __future__ import annotations
 
+from connectors.api_versions import lifecycle, upgrade_target
 from connectors.registry import vendor
 from monitor.config import MonitorConfig
 from monitor.health import run_health
 from monitor.results import CheckResult
-from monitor.systems import AdTables, MonitoredSystem
+from monitor.systems import AdTables, ApiVersionFacts, MonitoredSystem
 from roundtrip.clock import now
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from warehouse.location import WarehousePaths
+
+
+def api_facts(name: str) -> ApiVersionFacts:
+    """The API version a system speaks and its announced sunset, for the lifecycle check."""
+    spoken = lifecycle(name).current
+    return ApiVersionFacts(spoken.version, spoken.sunset, upgrade_target(name), spoken.source)
 
 
 def watched_systems(settings: Settings) -> dict[str, MonitoredSystem]:
@@ -30,6 +37,7 @@ def watched_systems(settings: Settings) -> dict[str, MonitoredSystem]:
             AdTables(spend.daily, spend.account, spend.campaigns, spend.status, spend.enabled)
             if spend
             else None,
+            api_facts(name),
         )
     return watched
 

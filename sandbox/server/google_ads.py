@@ -1,6 +1,7 @@
 """Google Ads API (REST) stand-in: googleAds:searchStream and googleAds:search over GAQL.
 
-Contract (as API v21 does it; any `vNN` prefix is accepted and echoed in error type URLs):
+Contract (as API v26 does it; the `vNN` prefix is judged by sandbox/server/versions.py and
+echoed in error type URLs):
 - `POST /vNN/customers/{customer_id}/googleAds:searchStream` `{"query"}` → a JSON array of
   batches `{"results":[…],"fieldMask","requestId"}` of at most 10,000 rows (one batch without
   `results` when nothing matches).
@@ -44,11 +45,14 @@ from sandbox.server.common import (
     read_form,
     read_json_body,
 )
+from sandbox.server.versions import announced, book
 
 PAGE_ROWS = 10_000
 # The API version of the current request, for the GoogleAdsFailure type URL of errors.
-_version: ContextVar[str] = ContextVar("google_ads_version", default="v21")
+_version: ContextVar[str] = ContextVar("google_ads_version", default="v26")
 _VERSION = re.compile(r"v\d+")
+# searchStream answers a JSON array, its errors too: `[{"error": {…}}]`
+_streaming: ContextVar[bool] = ContextVar("google_ads_streaming", default=False)
 
 # --------------------------------------------------------------------- Google-wide pieces
 
@@ -65,7 +69,7 @@ def google_error(
     error: dict[str, Any] = {"code": code, "message": message, "status": status}
     if details:
         error["details"] = details
-    return json_response({"error": error}, code)
+    return json_response([{"error": error}] if _streaming.get() else {"error": error}, code)
 
 
 def unauthenticated() -> Response:
@@ -167,10 +171,14 @@ class GoogleAdsPolicy(VendorPolicy):
         version = request.url.path.lstrip("/").split("/", 1)[0]
         if _VERSION.fullmatch(version):
             _version.set(version)
+        _streaming.set(request.url.path.endswith(":searchStream"))
         return super().token(request)
 
     def unauthorized(self, state: TokenState) -> Response:
         return unauthenticated()
+
+    def headers(self, usage: Usage) -> dict[str, str]:
+        return announced()  # Sunset/Deprecation near the version's sunset
 
     def rate_limited(self, retry_after: int | None, usage: Usage) -> Response:
         details = {
@@ -224,11 +232,15 @@ def create_app(ctx: VendorContext) -> Starlette:
     policy = GoogleAdsPolicy()
     creds = ctx.vendor_credentials
     customers = [str(c) for c in creds.get("customer_ids", [])]
+    today = ctx.now.date()
 
     def check_call(request: Request) -> str:
         """The customer id of a valid call; raises VendorError as Google Ads would."""
-        if not _VERSION.fullmatch(request.path_params["version"]):
+        version = request.path_params["version"]
+        if not _VERSION.fullmatch(version):
             raise VendorError(policy.error(404, request.url.path))
+        if book("google_ads").judge(version, today).refused:
+            raise VendorError(unsupported_version(version))
         dev_token = request.headers.get("developer-token")
         if not dev_token or not hmac.compare_digest(dev_token, str(creds["developer_token"])):
             raise VendorError(
@@ -355,6 +367,14 @@ def create_app(ctx: VendorContext) -> Starlette:
             Endpoint("/{version}/customers:listAccessibleCustomers", accessible_customers),
             Endpoint("/token", google_token_endpoint(ctx), ("POST",), public=True),
         ],
+    )
+
+
+def unsupported_version(version: str) -> Response:
+    """A sunset (or never released) version, as Google Ads refuses it."""
+    message = f"Version {version} is deprecated. Requests to this version will be blocked."
+    return ads_failure(
+        400, "INVALID_ARGUMENT", [ads_error("requestError", "UNSUPPORTED_VERSION", message)]
     )
 
 

@@ -22,7 +22,8 @@ def create_app(ctx: VendorContext) -> Starlette:
     policy = HubSpotPolicy()
 
     async def token(request: Request) -> Response:
-        """POST /oauth/v1/token, grant_type=refresh_token (form-encoded)."""
+        """POST /oauth/v1/token, and its successors /oauth/v3/token and /oauth/2026-03/token
+        (v1 is deprecated from 2027-02-16): grant_type=refresh_token, form-encoded."""
         form = await read_form(request)
         if form.get("grant_type") != "refresh_token":
             return json_response(
@@ -48,7 +49,10 @@ def create_app(ctx: VendorContext) -> Starlette:
         )
 
     endpoints = [
-        Endpoint("/oauth/v1/token", token, ("POST",), public=True),
+        *(
+            Endpoint(f"/oauth/{version}/token", token, ("POST",), public=True)
+            for version in ("v1", "v3", "2026-03")
+        ),
         *hubspot_crm.endpoints(ctx, policy),
         *hubspot_marketing.endpoints(ctx, policy),
         *hubspot_webhooks.endpoints(ctx, hubspot_webhooks.Dispatcher(ctx)),

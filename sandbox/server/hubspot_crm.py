@@ -22,6 +22,7 @@ import pyarrow as pa
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.server import hubspot_legacy, hubspot_standard
 from sandbox.server.common import (
     Endpoint,
     VendorContext,
@@ -31,6 +32,7 @@ from sandbox.server.common import (
     read_json_body,
 )
 from sandbox.server.hubspot_errors import error_body
+from sandbox.server.hubspot_standard import CORE_PROPERTIES, canonical, singular
 from sandbox.server.snapshot import Snapshots
 
 LIST_MAX = 100
@@ -38,8 +40,6 @@ SEARCH_MAX = 200
 SEARCH_CAP = 10_000
 BATCH_MAX = 100
 _BOOKKEEPING = ("id", "created_at", "updated_at", "archived", "archived_at")
-_TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals"}
-_SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal"}
 # (from, to) → HubSpot-defined association type id; the world stores one direction per pair.
 ASSOCIATION_TYPES = {
     ("contacts", "companies"): 279, ("companies", "contacts"): 280,
@@ -79,13 +79,35 @@ class Prop:
 @dataclass(frozen=True)
 class ObjectType:
     name: str
-    table: str
+    table: str | None  # None: a standard object the company has no records of
     modified: str
     props: dict[str, Prop]
 
     @property
     def defaults(self) -> tuple[str, ...]:
-        return _DEFAULTS[self.name]
+        return _DEFAULTS.get(self.name, ("createdate", self.modified, "hs_object_id"))
+
+
+def _derived(name: str, modified: str) -> dict[str, Prop]:
+    """The properties every object has, derived from the bookkeeping columns."""
+    group = f"{singular(name)}information"
+    return {
+        "createdate": Prop("createdate", "Create Date", "datetime", "date", group, True,
+                           "created_at", False, derived=1),
+        modified: Prop(modified, "Last Modified Date", "datetime", "date", group, True,
+                       "updated_at", False, derived=2),
+        "hs_object_id": Prop("hs_object_id", "Record ID", "number", "number", group, True,
+                             "id", False, derived=0),
+    }  # fmt: skip
+
+
+def empty_object_type(name: str) -> ObjectType:
+    """A standard object without records: HubSpot's core property definitions, no table."""
+    group = f"{singular(name)}information"
+    props = _derived(name, "hs_lastmodifieddate")
+    for prop, (label, kind, field_type) in CORE_PROPERTIES[name].items():
+        props[prop] = Prop(prop, label, kind, field_type, group, True, f'"{prop}"', True)
+    return ObjectType(name, None, "hs_lastmodifieddate", props)
 
 
 def load_object_types(ctx: VendorContext) -> dict[str, ObjectType]:
@@ -109,15 +131,8 @@ def load_object_types(ctx: VendorContext) -> dict[str, ObjectType]:
                 [name],
             ).fetchall()
         }
-        group = f"{_SINGULAR[name]}information"
-        props = {
-            "createdate": Prop("createdate", "Create Date", "datetime", "date", group, True,
-                               "created_at", False, derived=1),
-            modified: Prop(modified, "Last Modified Date", "datetime", "date", group, True,
-                           "updated_at", False, derived=2),
-            "hs_object_id": Prop("hs_object_id", "Record ID", "number", "number", group, True,
-                                 "id", False, derived=0),
-        }  # fmt: skip
+        group = f"{singular(name)}information"
+        props = _derived(name, modified)
         for column in columns:
             if column in _BOOKKEEPING:
                 continue
@@ -156,7 +171,11 @@ class Crm:
         return VendorError(self.policy.error(status, message))
 
     def object_type(self, name: str) -> ObjectType:
-        obj = self.types.get(_TYPE_IDS.get(name, name))
+        """Plural, singular or type id (`0-1`), as HubSpot accepts them."""
+        plural = canonical(name)
+        if plural is not None and plural not in self.types and plural in CORE_PROPERTIES:
+            self.types[plural] = empty_object_type(plural)
+        obj = self.types.get(plural or name)
         if obj is None:
             raise self.bad(f"Unable to infer object type from: {name}")
         return obj
@@ -237,24 +256,27 @@ class Crm:
     # ------------------------------------------------------------------ list / get
     async def list_objects(self, request: Request) -> Response:
         obj = self.object_type(request.path_params["objectType"])
+        if obj.table is None:
+            return self.ctx.page({"results": []})
         query = request.query_params
         limit = self.int_param(query.get("limit"), "limit", 10, LIST_MAX)
         after = self.int_param(query.get("after"), "after", 0, 2**62)
         archived = query.get("archived", "false").lower() == "true"
         props = self.wanted(obj, query.getlist("properties"))
+        # types HubSpot does not know, or the record has none of, are left out (200, not 400)
         assoc_types = [
-            t for item in query.getlist("associations") for t in item.split(",") if t.strip()
+            plural
+            for item in query.getlist("associations")
+            for t in item.split(",")
+            if (plural := canonical(t)) is not None
         ]
-        for t in assoc_types:
-            self.object_type(t)
         snapshot = self.snapshots.get(obj.table, "archived" if archived else "NOT archived")
         rows, more = snapshot.page(after, limit, self.exprs(obj, props))
         results = [self.render(obj, row, props) for row in rows]
         ids = [int(r["id"]) for r in results]
-        for t in assoc_types:
-            to_type = _TYPE_IDS.get(t, t)
+        for to_type in assoc_types:
             found = self.associations(obj, ids, to_type)
-            label = f"{_SINGULAR[obj.name]}_to_{_SINGULAR[to_type]}"
+            label = f"{singular(obj.name)}_to_{singular(to_type)}"
             for record in results:
                 linked = found.get(int(record["id"]))
                 if linked:
@@ -273,6 +295,10 @@ class Crm:
 
     async def get_object(self, request: Request) -> Response:
         obj = self.object_type(request.path_params["objectType"])
+        if obj.table is None:
+            raise VendorError(
+                json_response(error_body("resource not found", "OBJECT_NOT_FOUND"), 404)
+            )
         query = request.query_params
         props = self.wanted(obj, query.getlist("properties"))
         archived = query.get("archived", "false").lower() == "true"
@@ -354,6 +380,8 @@ class Crm:
         body = await read_json_body(request, self.policy)
         if not isinstance(body, dict):
             raise self.bad("Invalid input JSON: expected an object")
+        if obj.table is None:
+            return self.ctx.page({"total": 0, "results": []})
         limit = self.int_param(body.get("limit"), "limit", 10, SEARCH_MAX)
         offset = self.int_param(body.get("after"), "after", 0, 2**62)
         if offset >= SEARCH_CAP:
@@ -428,9 +456,11 @@ class Crm:
         return {
             "status": "error",
             "category": "OBJECT_NOT_FOUND",
-            "message": f"Could not get some {_SINGULAR[obj.name].upper()} objects, they may be "
+            "message": f"Could not get some {singular(obj.name).upper()} objects, they may be "
             f"deleted or not exist. Check that ids are valid.",
             "context": {"ids": ids},
+            "errors": [],  # HubSpot's StandardError carries both, usually empty
+            "links": {},
         }
 
     def existing(self, obj: ObjectType, ids: list[str]) -> set[str]:
@@ -459,9 +489,9 @@ class Crm:
         obj, body, inputs = await self.batch_inputs(request)
         props = self.wanted(obj, list(body.get("properties") or []))
         ids = [str(i.get("id", "")) for i in inputs]
-        found = self.existing(obj, ids)
+        found = self.existing(obj, ids) if obj.table is not None else set()
         missing = [i for i in ids if i not in found]
-        results = self.fetch(obj, [i for i in ids if i in found], props)
+        results = self.fetch(obj, [i for i in ids if i in found], props) if found else []
         return self.batch_response(
             results, [self.not_found(obj, missing)] if missing else [], started
         )
@@ -679,8 +709,8 @@ class Crm:
 
     # ------------------------------------------------------------------ associations v4
     def association_types(self, from_type: str, to_type: str) -> list[dict[str, Any]]:
-        return [{"category": "HUBSPOT_DEFINED", "typeId": ASSOCIATION_TYPES[(from_type, to_type)],
-                 "label": None}]  # fmt: skip
+        type_id = ASSOCIATION_TYPES.get((from_type, to_type))
+        return [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}]
 
     async def object_associations(self, request: Request) -> Response:
         obj = self.object_type(request.path_params["objectType"])
@@ -715,8 +745,8 @@ class Crm:
                 errors.append({
                     "status": "error", "category": "OBJECT_NOT_FOUND",
                     "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-                    "message": f"No {_SINGULAR[to_type]} is associated with {_SINGULAR[obj.name]} {record_id}.",
-                    "context": {"fromObjectId": [record_id]},
+                    "message": f"No {singular(to_type)} is associated with {singular(obj.name)} {record_id}.",
+                    "context": {"fromObjectId": [record_id]}, "errors": [], "links": {},
                 })  # fmt: skip
         return self.batch_response(results, errors, started)
 
@@ -759,6 +789,8 @@ def endpoints(ctx: VendorContext, policy: VendorPolicy) -> list[Endpoint]:
         Endpoint("/crm/v3/properties/{objectType}/{name}", crm.property),
         Endpoint("/properties/v2/{objectType}/properties", crm.legacy_properties),
         Endpoint("/crm/v3/schemas", crm.schemas),
+        *hubspot_standard.endpoints(ctx),
+        *hubspot_legacy.endpoints(crm),
         Endpoint("/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}",
                  crm.object_associations),
         Endpoint("/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",

@@ -11,7 +11,8 @@ Contract (versioned `/rest` API, Rest.li 2.0 syntax — see restli.py):
   with cursor paging: `pageSize` (default 100, max 1000) and `pageToken` →
   `metadata.nextPageToken` (absent on the last page).
 - `POST /oauth/v2/accessToken` (refresh_token grant).
-- Headers: `LinkedIn-Version: YYYYMM` (missing → 400 VERSION_MISSING), `X-Restli-Protocol-Version:
+- Headers: `LinkedIn-Version: YYYYMM` (missing → 400 VERSION_MISSING; sunset or unknown on the sandbox
+  clock → 426 NONEXISTENT_VERSION, sandbox/server/versions.py), `X-Restli-Protocol-Version:
   2.0.0` (required once Rest.li 2.0 structures are used). Errors are
   `{"status","serviceErrorCode"?,"code","message"}`; the rate limit is a 429 without Retry-After.
 """
@@ -41,6 +42,7 @@ from sandbox.server.common import (
     read_form,
 )
 from sandbox.server.restli import RestliError, parse_value, raw_params
+from sandbox.server.versions import announced, book
 
 MAX_ELEMENTS = 15_000
 ANALYTICS_FIELDS = (
@@ -49,6 +51,8 @@ ANALYTICS_FIELDS = (
     "costInLocalCurrency",
     "costInUsd",
     "oneClickLeads",
+    "landingPageClicks",  # the world's ad clicks all land on a page (UTM-tagged sessions)
+    "externalWebsiteConversions",  # no Insight Tag conversions in the world: 0
     "dateRange",
     "pivotValues",
 )
@@ -98,6 +102,9 @@ class LinkedInPolicy(VendorPolicy):
 
     def server_error(self) -> Response:
         return li_error(500, "INTERNAL_SERVER_ERROR", "Internal Server Error")
+
+    def headers(self, usage: Usage) -> dict[str, str]:
+        return announced()  # Sunset/Deprecation near the version's sunset
 
     def error(self, status: int, message: str) -> Response:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "ILLEGAL_ARGUMENT")
@@ -210,6 +217,8 @@ def render_element(req: AnalyticsRequest, row: tuple[Any, ...]) -> dict[str, Any
         "costInLocalCurrency": cost_text,
         "costInUsd": cost_text,
         "oneClickLeads": int(leads),
+        "landingPageClicks": int(clicks),
+        "externalWebsiteConversions": 0,
     }
     return {f: values[f] for f in req.fields}
 
@@ -294,9 +303,11 @@ def create_app(ctx: VendorContext) -> Starlette:
                     "LinkedIn-Version header.",
                 )
             )
-        if not _VERSION.fullmatch(version):
+        if not _VERSION.fullmatch(version) or book("linkedin_ads").judge(version, today).refused:
+            # LinkedIn names the version as YYYYMMDD: 202510 → "20251001"
+            named = f"{version}01" if len(version) == 6 else version
             raise VendorError(
-                li_error(426, "NONEXISTENT_VERSION", f"Requested version {version} is not active")
+                li_error(426, "NONEXISTENT_VERSION", f"Requested version {named} is not active")
             )
         query = request.url.query
         if "(" in query and request.headers.get("x-restli-protocol-version") != "2.0.0":

@@ -1,6 +1,6 @@
 """Meta Marketing API stand-in: ad account insights (sync and async report runs) and edges.
 
-Contract (as Graph API v21.0 does it; any `vNN.0` prefix is accepted):
+Contract (as Marketing API v26.0 does it; versions as in sandbox/server/versions.py):
 - `GET /act_{id}/insights` with level=account|campaign|adset, time_increment=1|all_days,
   time_range={"since","until"} (JSON) or date_preset, fields=…, limit (default 25), after=<cursor>
   → `{"data":[…],"paging":{"cursors":{"before","after"},"next"?,"previous"?}}`; numbers are
@@ -45,6 +45,7 @@ from sandbox.server.common import (
     json_response,
     read_form,
 )
+from sandbox.server.versions import announce, announced, book
 
 # ------------------------------------------------------------------------------------ errors
 
@@ -83,6 +84,14 @@ class MetaError(Exception):
         return {"error": error}
 
 
+def deprecated_version(newest: str) -> MetaError:
+    return MetaError(
+        "(#2635) You are calling a deprecated version of the Ads API. Please update to the "
+        f"latest version: {newest}.",
+        code=2635,
+    )
+
+
 def invalid_token() -> MetaError:
     return MetaError("Invalid OAuth access token - Cannot parse access token", code=190, status=400)
 
@@ -119,6 +128,7 @@ INSIGHT_FIELDS: dict[str, tuple[str, ...]] = {
     "clicks": LEVELS,
     "spend": LEVELS,
     "actions": LEVELS,
+    "action_values": LEVELS,  # no conversion values in the world: omitted, as Meta omits it
     "ctr": LEVELS,
     "cpc": LEVELS,
     "cpm": LEVELS,
@@ -299,6 +309,7 @@ def render_insight(req: InsightsRequest, row: tuple[Any, ...]) -> dict[str, Any]
         "cpc": meta_number(spend / clicks) if clicks else None,
         "cpm": meta_number(spend * 1000 / impressions) if impressions else None,
         "actions": [{"action_type": "lead", "value": str(leads)}] if leads else None,
+        "action_values": None,
         "date_start": (day or req.since).isoformat(),
         "date_stop": (day or req.until).isoformat(),
     }
@@ -525,6 +536,7 @@ class MetaPolicy(VendorPolicy):
             "X-Business-Use-Case-Usage": json.dumps(buc, separators=(",", ":")),
             "x-fb-ads-insights-throttle": json.dumps(throttle, separators=(",", ":")),
             "X-Ad-Account-Usage": json.dumps(account, separators=(",", ":")),
+            **announced(),  # auto-upgrade warning, Sunset/Deprecation near a sunset
         }
 
 
@@ -555,8 +567,21 @@ def create_app(ctx: VendorContext) -> Starlette:
     today = ctx.now.date()
 
     def check_version(request: Request) -> None:
-        if not _VERSION.fullmatch(request.path_params["version"]):
+        """A malformed version is no path; an unknown one is refused with (#2635); an expired
+        one is auto-upgraded to the newest (Meta's default since 2024), saying so in a header."""
+        version = request.path_params["version"]
+        if not _VERSION.fullmatch(version):
             raise VendorError(policy.error(404, request.url.path))
+        verdict = book("meta_ads").judge(version, today)
+        if verdict.state == "unknown":
+            raise VendorError(meta_error(deprecated_version(verdict.newest)))
+        if verdict.state == "retired":
+            announce(
+                {
+                    "X-Ad-Api-Version-Warning": f"The call was made to an expired version "
+                    f"{version} and was auto-upgraded to {verdict.newest}."
+                }
+            )
 
     def account(request: Request) -> str:
         check_version(request)

@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.server.salesforce_schema import NUMERIC, Field, SObject, render
+from sandbox.server.salesforce_schema import NUMERIC, Field, Related, SObject, render
 from sandbox.server.soql import BoolOp, Comparison, FieldRef, Literal, Query, SoqlError, parse
 
 DEFAULT_BATCH = 2000
@@ -34,7 +34,7 @@ def _invalid_field(soql: str, ref: FieldRef, sobject: SObject) -> SoqlError:
 @dataclass
 class Compiled:
     sobject: SObject
-    fields: list[Field]  # the selected fields, in query order
+    fields: list[Field | Related]  # the selected fields, in query order
     where: str
     params: list[Any]
     order: str
@@ -46,10 +46,30 @@ class Compiled:
 class Compiler:
     """Turns a parsed query into SQL over the sObject's table, checking fields and types."""
 
-    def __init__(self, soql: str, sobject: SObject) -> None:
+    def __init__(self, soql: str, sobject: SObject, sobjects: dict[str, SObject]) -> None:
         self.soql = soql
         self.sobject = sobject
+        self.sobjects = sobjects
         self.params: list[Any] = []
+
+    def selected(self, ref: FieldRef) -> Field | Related:
+        """A field of the sObject, or a parent's through a relationship (`Account.Name`: the
+        reference field AccountId, parent Account; one level, as selected fields only)."""
+        relationship, dot, name = ref.name.partition(".")
+        if not dot:
+            return self.field(ref)
+        via = self.sobject.field(f"{relationship}Id")
+        # the parent sObject: the relationship's name, or the one it ends with
+        # (ConvertedContact → Contact, ReportsTo has none in this org)
+        parent = max(
+            (o for key, o in self.sobjects.items() if relationship.lower().endswith(key)),
+            key=lambda o: len(o.name),
+            default=None,
+        )
+        found = parent.field(name) if parent is not None else None
+        if via is None or via.type != "reference" or parent is None or found is None:
+            raise _invalid_field(self.soql, ref, self.sobject)
+        return Related(relationship, via, parent, found, self.sobject.table)
 
     def field(self, ref: FieldRef) -> Field:
         found = self.sobject.field(ref.name)
@@ -115,7 +135,8 @@ class Compiler:
                     "STANDARD": lambda f: not f.custom}[query.fields_function]  # fmt: skip
             fields = [f for f in all_fields if keep(f)]
         else:
-            fields = list({id(f): f for f in (self.field(r) for r in query.fields)}.values())
+            selected = (self.selected(r) for r in query.fields)
+            fields = list({f.name.lower(): f for f in selected}.values())
         where = [] if include_deleted else ['NOT "IsDeleted"']
         if query.where is not None:
             where.append(self.condition(query.where))
@@ -166,7 +187,7 @@ class QueryEngine:
                 "entity name. Please reference your WSDL or the describe call for the appropriate "
                 "names.",
             )
-        compiled = Compiler(soql, sobject).compile(query, include_deleted)
+        compiled = Compiler(soql, sobject, self.sobjects).compile(query, include_deleted)
         total = self.db.execute(
             f"SELECT count(*) FROM {sobject.table} WHERE {compiled.where}", compiled.params
         ).fetchone()[0]

@@ -89,6 +89,41 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A parent's field selected through a relationship (`Account.Name` on Contact): read with a
+    correlated subquery on the reference field, rendered as a nested record (null when unset)."""
+
+    relationship: str  # Account
+    via: Field  # AccountId on the child
+    parent: SObject
+    field: Field  # Name on the parent
+    child_table: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.relationship}.{self.field.name}"
+
+    def select(self) -> str:
+        return (
+            f'(SELECT struct_pack(id := p."Id", v := {self.field.select()}) FROM '
+            f'{self.parent.table} p WHERE p."Id" = {self.child_table}."{self.via.name}")'
+        )
+
+    def put(self, record: dict[str, Any], value: dict[str, Any] | None, version: str) -> None:
+        if value is None:
+            record.setdefault(self.relationship, None)
+            return
+        nested = record.get(self.relationship) or {
+            "attributes": {
+                "type": self.parent.name,
+                "url": self.parent.record_url(version, value["id"]),
+            }
+        }
+        nested[self.field.name] = value["v"]
+        record[self.relationship] = nested
+
+
+@dataclass(frozen=True)
 class SObject:
     name: str
     table: str
@@ -136,12 +171,15 @@ def load_sobjects(db: duckdb.DuckDBPyConnection) -> dict[str, SObject]:
 
 
 def render(
-    sobject: SObject, version: str, fields: list[Field], row: tuple, drift: Any
+    sobject: SObject, version: str, fields: list[Field | Related], row: tuple, drift: Any
 ) -> dict[str, Any]:
     """One record: `attributes` first, then the fields in query order (Id must be in `row[0]`)."""
     record: dict[str, Any] = {
         "attributes": {"type": sobject.name, "url": sobject.record_url(version, row[0])}
     }
     for f, value in zip(fields, row[1:], strict=True):
-        record[f.name] = value
+        if isinstance(f, Related):
+            f.put(record, value, version)
+        else:
+            record[f.name] = value
     return drift(record)

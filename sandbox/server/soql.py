@@ -1,6 +1,6 @@
 """The SOQL subset the Salesforce stand-in understands, parsed into a small syntax tree.
 
-    SELECT field, … | COUNT() | FIELDS(ALL|STANDARD|CUSTOM)
+    SELECT field | Parent.field, … | COUNT() | FIELDS(ALL|STANDARD|CUSTOM)
     FROM SObject
     [WHERE cond]            cond: cond AND cond | cond OR cond | NOT cond | ( cond )
                             | field (= != <> < <= > >=) value | field [NOT] IN (value, …)

@@ -19,6 +19,7 @@ from connectors.hubspot import HubSpotClient
 from connectors.linkedin_ads import LinkedInAdsClient
 from connectors.meta_ads import MetaAdsClient
 from connectors.salesforce import SalesforceClient
+from sandbox.generator.clock import GENESIS_NOW
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +104,8 @@ def ads_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _client(cls: Any, vendor: str, root: Path, token_path: str | None) -> Iterator[Any]:
     from tests.sandbox.fixture_ads_world import CREDENTIALS, serve
 
-    with serve(vendor, _stand_in(vendor).create_app, root) as ctx:
+    # the clients speak the versions live on the sandbox's clock, not on the fixture's (March 2026)
+    with serve(vendor, _stand_in(vendor).create_app, root, GENESIS_NOW.date()) as ctx:
         token_url = ctx.base_url + token_path if token_path else None
         yield cls.from_credentials(CREDENTIALS[vendor], base_url=ctx.base_url, token_url=token_url)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from connectors.api_versions import spoken
 from connectors.client import CredentialsError, date_windows
 from connectors.ga4 import GA4Client
 from connectors.google_ads import GoogleAdsClient
@@ -226,7 +227,7 @@ def test_google_ads_search_stream_batches_and_headers(stub):
     endpoint = Endpoint(stub.url, credentials, token_url=f"{stub.url}/token")
     client = GoogleAdsClient.from_endpoint(endpoint, **FAST)
     assert client.customer_ids == ["1234567890", "222"]
-    path = "/v21/customers/1234567890/googleAds:searchStream"
+    path = f"/{spoken('google_ads')}/customers/1234567890/googleAds:searchStream"
     stub.script(
         path,
         Reply(
@@ -284,7 +285,7 @@ def test_ga4_run_report_pages_by_offset_until_row_count(stub):
 
 
 def test_meta_insights_windows_and_cursor_paging(stub):
-    path = "/v21.0/act_77/insights"
+    path = f"/{spoken('meta_ads')}/act_77/insights"
     stub.script(
         path,
         Reply(
@@ -325,7 +326,7 @@ def test_linkedin_analytics_split_by_date_with_restli_syntax(stub):
         "&dateRange=(start:(year:2026,month:1,day:1),end:(year:2026,month:1,day:30))"
         "&accounts=List(urn%3Ali%3AsponsoredAccount%3A5)&fields=impressions,dateRange,pivotValues"
     )
-    assert first.headers["linkedin-version"] == "202510"
+    assert first.headers["linkedin-version"] == spoken("linkedin_ads")
     assert first.headers["x-restli-protocol-version"] == "2.0.0"
 
 

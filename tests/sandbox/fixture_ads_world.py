@@ -27,6 +27,9 @@ SCHEMA = Path(__file__).resolve().parents[2] / "sandbox" / "schema.sql"
 
 NOW = date(2026, 3, 1)
 FIRST_DAY = NOW - timedelta(days=120)  # 120 days of history ending the day before NOW
+# API versions live on the fixture's clock (connectors/api_versions.yml), for raw HTTP tests;
+# Roundtrip's clients speak newer ones, so tests of them serve the world on a later clock.
+LIVE_VERSIONS = {"google_ads": "v22", "meta_ads": "v24.0", "linkedin_ads": "202601"}
 DAYS = 120
 
 GOOGLE_CUSTOMER = "1234567890"
@@ -80,16 +83,17 @@ CREDENTIALS: dict[str, Any] = {
 
 @contextmanager
 def serve(
-    vendor: str, create_app: Callable[[VendorContext], Any], state_dir: Path
+    vendor: str, create_app: Callable[[VendorContext], Any], state_dir: Path, today: date = NOW
 ) -> Iterator[VendorContext]:
-    """Run one vendor's stand-in over `state_dir/world.duckdb` on a loopback port (a thread)."""
+    """Run one vendor's stand-in over `state_dir/world.duckdb` on a loopback port (a thread),
+    its clock at `today` (versions are judged on it; the data ends the day before NOW)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     paths = SandboxPaths(state_dir)
     db = duckdb.connect(str(paths.world_db))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    now = datetime.combine(NOW, datetime.min.time())
+    now = datetime.combine(today, datetime.min.time())
     ctx = VendorContext(vendor, paths, db, url, CREDENTIALS, TokenAuthority(CREDENTIALS), now)
     config = uvicorn.Config(create_app(ctx), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)

@@ -13,10 +13,12 @@ from tests.sandbox.fixture_ads_world import (
     CREDENTIALS,
     GOOGLE_CUSTOMER,
     GOOGLE_DAILY_ROWS,
+    LIVE_VERSIONS,
     build_ads_world,
     serve,
 )
 
+VERSION = LIVE_VERSIONS["google_ads"]
 CREDS = CREDENTIALS["google_ads"]
 ALL_DAYS = (
     "SELECT campaign.id, ad_group.id, segments.date, metrics.clicks, metrics.cost_micros "
@@ -61,14 +63,18 @@ def headers(ads):
 
 
 def call(ads, headers, method: str, body: dict, customer: str = GOOGLE_CUSTOMER) -> httpx.Response:
-    url = f"{ads.base_url}/v21/customers/{customer}/googleAds:{method}"
+    url = f"{ads.base_url}/{VERSION}/customers/{customer}/googleAds:{method}"
     return httpx.post(url, json=body, headers=headers, timeout=60)
 
 
 def failure(response: httpx.Response) -> dict:
-    error = response.json()["error"]
+    body = response.json()
+    error = (body[0] if isinstance(body, list) else body)["error"]  # searchStream: an array
     detail = error["details"][0]
-    assert detail["@type"] == "type.googleapis.com/google.ads.googleads.v21.errors.GoogleAdsFailure"
+    assert (
+        detail["@type"]
+        == f"type.googleapis.com/google.ads.googleads.{VERSION}.errors.GoogleAdsFailure"
+    )
     return detail["errors"][0]
 
 
@@ -131,7 +137,8 @@ def test_search_rejects_page_size_and_foreign_tokens(ads, headers):
 def test_query_error_shape(ads, headers):
     response = call(ads, headers, "searchStream", {"query": "SELECT campaign.bogus FROM campaign"})
     assert response.status_code == 400
-    assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
+    (only,) = response.json()  # searchStream answers an array, its errors too
+    assert only["error"]["status"] == "INVALID_ARGUMENT"
     error = failure(response)
     assert error["errorCode"] == {"queryError": "UNRECOGNIZED_FIELD"}
     assert "campaign.bogus" in error["message"]
@@ -183,5 +190,32 @@ def test_rate_limit_is_resource_exhausted_without_retry_after(ads, headers):
 
 
 def test_list_accessible_customers(ads, headers):
-    response = httpx.get(f"{ads.base_url}/v21/customers:listAccessibleCustomers", headers=headers)
+    response = httpx.get(
+        f"{ads.base_url}/{VERSION}/customers:listAccessibleCustomers", headers=headers
+    )
     assert response.json() == {"resourceNames": [f"customers/{GOOGLE_CUSTOMER}"]}
+
+
+def test_stream_rate_limit_is_an_array_and_the_client_waits_its_retry_delay(
+    ads, headers, monkeypatch
+):
+    from connectors import google_ads as client_module
+    from connectors.http.transport import RetryEvent
+
+    set_faults(ads.paths, "google_ads", burst_429=1, retry_after=1)
+    response = call(ads, headers, "searchStream", {"query": "SELECT campaign.id FROM campaign"})
+    assert response.status_code == 429
+    assert failure(response)["details"]["quotaErrorDetails"]["retryDelay"] == "1s"
+
+    # Roundtrip's client, speaking the version live on this fixture's clock
+    monkeypatch.setattr(client_module, "API_VERSION", VERSION)
+    set_faults(ads.paths, "google_ads", burst_429=1, retry_after=1)
+    client = client_module.GoogleAdsClient.from_credentials(
+        CREDS, base_url=ads.base_url, token_url=ads.base_url + "/token"
+    )
+    waits: list[RetryEvent] = []
+    client.transport.on_retry = waits.append
+    pages = client.search_stream(GOOGLE_CUSTOMER, "SELECT campaign.id FROM campaign")
+    assert sum(len(page) for page in pages) == 5
+    client.close()
+    assert [w.delay for w in waits] == [1.0]  # the array's quotaErrorDetails.retryDelay

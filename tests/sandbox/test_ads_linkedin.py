@@ -13,6 +13,7 @@ from tests.sandbox.fixture_ads_world import (
     LINKEDIN_ACCOUNT,
     LINKEDIN_CAMPAIGNS_PER_GROUP,
     LINKEDIN_GROUPS,
+    LIVE_VERSIONS,
     build_ads_world,
     serve,
 )
@@ -63,7 +64,7 @@ def headers(linkedin):
     ]
     return {
         "Authorization": f"Bearer {token}",
-        "LinkedIn-Version": "202510",
+        "LinkedIn-Version": LIVE_VERSIONS["linkedin_ads"],
         "X-Restli-Protocol-Version": "2.0.0",
     }
 
@@ -189,3 +190,15 @@ def test_rate_limit_has_no_retry_after(linkedin, headers):
     assert response.status_code == 429
     assert response.json()["code"] == "TOO_MANY_REQUESTS"
     assert "retry-after" not in response.headers
+
+
+def test_conversion_and_landing_page_fields_are_served(linkedin, headers):
+    query = (
+        f"q=analytics&pivot=CAMPAIGN&timeGranularity=DAILY&dateRange={JANUARY}"
+        f"&accounts={ACCOUNTS}&fields=clicks,landingPageClicks,externalWebsiteConversions"
+    )
+    response = httpx.get(f"{linkedin.base_url}/rest/adAnalytics?{query}", headers=headers)
+    assert response.status_code == 200
+    for element in response.json()["elements"]:
+        assert element["landingPageClicks"] == element["clicks"]
+        assert element["externalWebsiteConversions"] == 0

@@ -15,6 +15,7 @@ from sandbox.faults import set_faults
 from sandbox.server import meta_ads
 from tests.sandbox.fixture_ads_world import (
     CREDENTIALS,
+    LIVE_VERSIONS,
     META_ACCOUNT,
     META_ADSETS_PER_CAMPAIGN,
     META_CAMPAIGNS,
@@ -23,6 +24,7 @@ from tests.sandbox.fixture_ads_world import (
     serve,
 )
 
+VERSION = LIVE_VERSIONS["meta_ads"]
 TOKEN = CREDENTIALS["meta_ads"]["access_token"]
 JANUARY = {"since": "2026-01-01", "until": "2026-01-31"}
 
@@ -44,7 +46,7 @@ def no_faults(meta):
 
 @pytest.fixture
 def api(meta):
-    api = FacebookAdsApi.init(access_token=TOKEN, api_version="v21.0", crash_log=False)
+    api = FacebookAdsApi.init(access_token=TOKEN, api_version=VERSION, crash_log=False)
     api._session.GRAPH = meta.base_url
     return api
 
@@ -72,7 +74,7 @@ def test_sdk_pages_daily_campaign_insights(meta, api):
 
 
 def test_paging_shape_and_adset_level(meta):
-    url = f"{meta.base_url}/v19.0/act_{META_ACCOUNT}/insights"
+    url = f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights"
     params = {
         "level": "adset",
         "time_increment": "1",
@@ -101,7 +103,7 @@ def test_paging_shape_and_adset_level(meta):
 
 def test_all_days_account_level_uses_the_range(meta):
     params = {"level": "account", "time_range": json.dumps(JANUARY), "access_token": TOKEN}
-    body = httpx.get(f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/insights", params=params).json()
+    body = httpx.get(f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights", params=params).json()
     assert len(body["data"]) == 1
     assert body["data"][0]["date_start"] == "2026-01-01"
     assert body["data"][0]["date_stop"] == "2026-01-31"
@@ -114,7 +116,7 @@ def test_date_preset_follows_the_world_clock(meta):
         "date_preset": "last_7d",
         "access_token": TOKEN,
     }
-    body = httpx.get(f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/insights", params=params).json()
+    body = httpx.get(f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights", params=params).json()
     days = [r["date_start"] for r in body["data"]]
     assert days[-1] == date.fromordinal(NOW.toordinal() - 1).isoformat()
     assert len(days) == 7
@@ -157,13 +159,13 @@ def _retrying(send):
 
 def test_error_rate_fails_some_report_runs(meta):
     set_faults(meta.paths, "meta_ads", error_rate=0.4, seed=3)
-    url = f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/insights"
+    url = f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights"
     auth = {"access_token": TOKEN}
     body = {"level": "campaign", "time_range": json.dumps(JANUARY)}
     outcomes = set()
     for _ in range(12):
         created = _retrying(lambda: httpx.post(url, params=auth, data=body))
-        status_url = f"{meta.base_url}/v21.0/{created.json()['report_run_id']}"
+        status_url = f"{meta.base_url}/{VERSION}/{created.json()['report_run_id']}"
         for _ in range(2):
             status = _retrying(lambda u=status_url: httpx.get(u, params=auth))
         outcomes.add(status.json()["async_status"])
@@ -172,7 +174,7 @@ def test_error_rate_fails_some_report_runs(meta):
 
 def test_invalid_token_is_code_190(meta):
     response = httpx.get(
-        f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/insights", params={"access_token": "nope"}
+        f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights", params={"access_token": "nope"}
     )
     assert response.status_code == 400
     error = response.json()["error"]
@@ -183,7 +185,7 @@ def test_invalid_token_is_code_190(meta):
 
 def test_authorization_header_is_accepted(meta):
     response = httpx.get(
-        f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/campaigns",
+        f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/campaigns",
         headers={"Authorization": f"OAuth {TOKEN}"},
     )
     assert response.status_code == 200
@@ -202,7 +204,7 @@ def test_authorization_header_is_accepted(meta):
 )
 def test_bad_parameters_are_code_100(meta, params, fragment):
     response = httpx.get(
-        f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/insights",
+        f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights",
         params={**params, "access_token": TOKEN},
     )
     assert response.status_code == 400
@@ -212,7 +214,9 @@ def test_bad_parameters_are_code_100(meta, params, fragment):
 
 
 def test_unknown_account(meta):
-    response = httpx.get(f"{meta.base_url}/v21.0/act_999/insights", params={"access_token": TOKEN})
+    response = httpx.get(
+        f"{meta.base_url}/{VERSION}/act_999/insights", params={"access_token": TOKEN}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["error_subcode"] == 33
 
@@ -220,7 +224,7 @@ def test_unknown_account(meta):
 def test_rate_limits_are_400_with_usage_headers(meta):
     set_faults(meta.paths, "meta_ads", burst_429=2, retry_after=120)
     insights = httpx.get(
-        f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/insights", params={"access_token": TOKEN}
+        f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights", params={"access_token": TOKEN}
     )
     assert insights.status_code == 400
     assert insights.json()["error"]["code"] == 80000
@@ -228,12 +232,26 @@ def test_rate_limits_are_400_with_usage_headers(meta):
     assert usage[META_ACCOUNT][0]["estimated_time_to_regain_access"] == 2
     assert "acc_id_util_pct" in json.loads(insights.headers["x-fb-ads-insights-throttle"])
     campaigns = httpx.get(
-        f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/campaigns", params={"access_token": TOKEN}
+        f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/campaigns", params={"access_token": TOKEN}
     )
     assert campaigns.json()["error"]["code"] == 17
     assert (
         httpx.get(
-            f"{meta.base_url}/v21.0/act_{META_ACCOUNT}/campaigns", params={"access_token": TOKEN}
+            f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/campaigns",
+            params={"access_token": TOKEN},
         ).status_code
         == 200
     )
+
+
+def test_action_values_is_accepted_and_omitted_without_conversion_values(meta):
+    params = {
+        "level": "account",
+        "time_range": json.dumps(JANUARY),
+        "fields": "spend,actions,action_values",
+        "access_token": TOKEN,
+    }
+    response = httpx.get(f"{meta.base_url}/{VERSION}/act_{META_ACCOUNT}/insights", params=params)
+    assert response.status_code == 200
+    (row,) = response.json()["data"]
+    assert "spend" in row and "action_values" not in row
