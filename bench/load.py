@@ -34,6 +34,7 @@ def project_env(root: Path, warehouse: str) -> dict[str, str]:
         ROUNDTRIP_SANDBOX_DIR=str(root / "sandbox"),
         ROUNDTRIP_WAREHOUSE_DIR=str(root / warehouse),
         ROUNDTRIP_CONFIG=str(root / "roundtrip.toml"),
+        PYTHONSAFEPATH="1",  # the working folder's `sandbox/` must not shadow the package
     )
     return env
 

@@ -45,6 +45,10 @@ class Project:
             ROUNDTRIP_SANDBOX_DIR=str(self.sandbox.root),
             ROUNDTRIP_WAREHOUSE_DIR=str(self.warehouse),
             ROUNDTRIP_CONFIG=str(self.root / "roundtrip.toml"),
+            # `python -m` puts the working folder first on sys.path, and this one holds the
+            # sandbox state folder `sandbox/` (with `leases/`): without this, `sandbox.leases`
+            # would import that folder as a namespace package instead of the code
+            PYTHONSAFEPATH="1",
         )
         return env
 
