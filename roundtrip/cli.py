@@ -248,14 +248,28 @@ def sync(ctx: click.Context, names: tuple[str, ...], dry_run: bool, full: bool) 
     (warehouse/state/reverse.sqlite, mirrored into the warehouse on publish). Every spec is
     checked (model, columns, destination fields) before anything is sent. Exit code 1 when a
     sync failed.
-    """
-    from roundtrip.stages.sync import render_reports, run_syncs
 
-    reports = run_syncs(_settings(ctx), names, dry_run=dry_run, full=full, echo=click.echo)
+    Then the two-way syncs (the `two_way:` list of the same file) keep HubSpot contacts and
+    Salesforce leads/contacts equal field by field; --dry-run shows each field's
+    before → after and the rule that decided.
+    """
+    from roundtrip.stages.sync import render_reports, run_syncs, split_two_way
+    from roundtrip.stages.two_way import render_two_way, run_two_way_syncs
+
+    settings = _settings(ctx)
+    one_way, two_way = split_two_way(names)
+    reports = (
+        run_syncs(settings, one_way, dry_run=dry_run, full=full, echo=click.echo)
+        if one_way or not names
+        else []
+    )
+    two_way_reports = run_two_way_syncs(settings, two_way, dry_run=dry_run, echo=click.echo)
     console = _wide_console()
-    for renderable in render_reports(reports, dry_run=dry_run):
+    for renderable in render_reports(reports, dry_run=dry_run) if reports else []:
         console.print(renderable)
-    if any(r.status == "failed" for r in reports):
+    for renderable in render_two_way(two_way_reports, dry_run=dry_run) if two_way_reports else []:
+        console.print(renderable)
+    if any(r.status == "failed" for r in [*reports, *two_way_reports]):
         ctx.exit(1)
 
 
