@@ -292,6 +292,7 @@ def schedule(ctx: click.Context) -> None:
     import signal
 
     from reverse.specs import SpecError, load_specs
+    from reverse.two_way.spec import load_two_way
     from roundtrip.schedule import Scheduler, build_jobs
     from roundtrip.stages.sync import specs_path
     from warehouse.location import WarehousePaths
@@ -299,7 +300,7 @@ def schedule(ctx: click.Context) -> None:
 
     settings = _settings(ctx)
     try:
-        specs = load_specs(specs_path())
+        specs = [*load_specs(specs_path()), *load_two_way(specs_path())]
     except SpecError as exc:
         raise UserError(str(exc)) from None
     scheduler = Scheduler(build_jobs(settings.schedule, [(s.name, s.schedule) for s in specs]))

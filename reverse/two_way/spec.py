@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from croniter import croniter
 
 from reverse.specs import DEFAULT_SPECS, SpecError
 
@@ -35,7 +36,10 @@ DIRECTIONS = ("both", "crm_to_map", "map_to_crm")
 CONFLICTS = ("newest", "crm_wins", "map_wins")
 TYPES = ("text", "number", "boolean", "date", "email")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SYNC_KEYS = {"name", "description", "crm_objects", "create", "propagate_deletes", "fields"}
+_SYNC_KEYS = {
+    "name", "description", "crm_objects", "create", "propagate_deletes", "fields", "schedule",
+}  # fmt: skip
+DEFAULT_SCHEDULE = "20 * * * *"
 _FIELD_KEYS = {"map", "crm", "direction", "conflict", "type", "values", "opt_out"}
 
 
@@ -66,6 +70,7 @@ class TwoWaySpec:
     )
     propagate_deletes: bool = False
     description: str = ""
+    schedule: str = DEFAULT_SCHEDULE  # cron of `roundtrip schedule`
 
     def crm_fields(self, crm_object: str) -> list[tuple[FieldMap, str]]:
         """(mapping, Salesforce field) of every mapping that exists on `crm_object`."""
@@ -146,6 +151,9 @@ def _sync(raw: Any, where: str) -> TwoWaySpec:
             f"{where}: `propagate_deletes: true` is not supported yet: a deleted record retires "
             "its link and the other side is left alone"
         )
+    schedule = str(raw.get("schedule", DEFAULT_SCHEDULE))
+    if not croniter.is_valid(schedule):
+        raise SpecError(f"{where}: `schedule` {schedule!r} is not a valid cron expression")
     raw_fields = raw.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
         raise SpecError(f"{where}: `fields` must list the field mappings")
@@ -166,6 +174,7 @@ def _sync(raw: Any, where: str) -> TwoWaySpec:
         {"crm_to_map": False, "map_to_crm": False},
         propagate,
         str(raw.get("description", "")),
+        schedule,
     )
 
 

@@ -114,6 +114,25 @@ def test_unsupported_settings_are_refused_not_ignored(
         load_two_way(_spec_file(tmp_path, [{**BASE, **setting}]))
 
 
+def test_a_bad_schedule_is_refused_and_the_shipped_one_runs_after_the_hourly_load(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(SpecError, match="`schedule` 'hourly' is not a valid cron expression"):
+        load_two_way(_spec_file(tmp_path, [{**BASE, "schedule": "hourly"}]))
+    assert load_two_way(DEFAULT_SPECS)[0].schedule == "20 * * * *"
+
+
+def test_the_integration_map_shows_each_field_with_its_owner_and_frequency() -> None:
+    from roundtrip.docs import two_way_map_lines
+
+    rows = {
+        line.split(" | ")[1]: line for line in two_way_map_lines(load_two_way(DEFAULT_SPECS))[5:]
+    }
+    assert rows["company"].split(" | ")[3:5] == ["←", "Salesforce"]
+    assert rows["phone"].split(" | ")[2:5] == ["Lead.Phone, Contact.Phone", "↔", "newest"]
+    assert "cron `20 * * * *` (`roundtrip sync contacts_two_way`)" in rows["email"]
+
+
 def test_a_crm_field_mapped_twice(tmp_path: Path) -> None:
     fields = [{"map": "phone", "crm": "Phone"}, {"map": "mobile", "crm": {"Lead": "Phone"}}]
     with pytest.raises(SpecError, match=r"crm field\(s\) Lead\.Phone mapped twice"):
