@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "merge": ("S", "M"),
     "transform": ("S", "M"),
     "reverse_sync": ("S", "M"),
+    "two_way_sync": ("S", "M"),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -68,6 +69,8 @@ class TwoWayReport:
     retired: list[tuple[str, str]] = field(default_factory=list)
     requests: int = 0
     status: str = "planned"
+    diff_seconds: float = 0.0  # reading both sides, resolving links, deciding every field
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,9 @@ def run_two_way(
 ) -> TwoWayReport:
     """Plan the sync and, unless `dry_run`, store the links, send the writes (HubSpot first,
     then Salesforce) and store what was accepted; the run is logged in `two_way_runs`."""
+    started = time.monotonic()
     report, _links, resolution = plan_two_way(spec, con, state)
+    report.diff_seconds = time.monotonic() - started
     if dry_run:
         return report
     run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
@@ -287,10 +292,13 @@ def run_two_way(
         commit(state, spec, plan, run_id, refused=not_accepted)
     report.requests = sum(w.requests()[0] - base[s] for s, w in writers.items())
     report.status = "failed" if error else ("partial" if report.rejects else "succeeded")
+    report.seconds = time.monotonic() - started
     state.execute(
         "update two_way_runs set finished_at = ?, status = ?, links = ?, to_map = ?, to_crm = ?, "
-        "conflicts = ?, rejects = ?, unlinked = ?, requests = ?, error = ? where run_id = ?",
+        "conflicts = ?, rejects = ?, unlinked = ?, requests = ?, diff_seconds = ?, seconds = ?, "
+        "error = ? where run_id = ?",
         [utcnow(), report.status, report.links, report.to_map, report.to_crm, report.conflicts,
-         len(report.rejects), len(report.unlinked), report.requests, error, run_id],
+         len(report.rejects), len(report.unlinked), report.requests,
+         round(report.diff_seconds, 3), round(report.seconds, 3), error, run_id],
     )  # fmt: skip
     return report

@@ -100,6 +100,8 @@ create table if not exists two_way_runs (
     rejects integer not null default 0,
     unlinked integer not null default 0,
     requests integer not null default 0,
+    diff_seconds real,
+    seconds real,
     error text
 );
 """
