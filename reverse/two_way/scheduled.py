@@ -28,7 +28,7 @@ from reverse.plan import WAREHOUSE
 from reverse.specs import Destination, Mapping, SpecError, SyncSpec
 from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
-from reverse.two_way.links import CrmRecord, MapRecord, resolve
+from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import (
     Link,
@@ -184,7 +184,7 @@ def _observed(
 
 def plan_two_way(
     spec: TwoWaySpec, con: duckdb.DuckDBPyConnection, state: sqlite3.Connection
-) -> tuple[TwoWayReport, dict[str, Link], Any]:
+) -> tuple[TwoWayReport, Resolution]:
     """Links and per-field decisions for every linked pair (nothing stored or sent)."""
     maps, crms, snapshots = read_sides(con, spec)
     resolution = resolve(active_links(state, spec.name), maps, crms, spec.crm_objects)
@@ -203,7 +203,7 @@ def plan_two_way(
     directions = Counter(d.write_to for p in report.plans for d in p.decisions if d.write_to)
     report.to_map, report.to_crm = directions[MAP], directions[CRM]
     report.conflicts = sum(d.conflict for p in report.plans for d in p.decisions if d.write_to)
-    return report, resolution.links, resolution
+    return report, resolution
 
 
 def _write_side(
@@ -255,7 +255,7 @@ def run_two_way(
     """Plan the sync and, unless `dry_run`, store the links, send the writes (HubSpot first,
     then Salesforce) and store what was accepted; the run is logged in `two_way_runs`."""
     started = time.monotonic()
-    report, _links, resolution = plan_two_way(spec, con, state)
+    report, resolution = plan_two_way(spec, con, state)
     report.diff_seconds = time.monotonic() - started
     if dry_run:
         return report
