@@ -38,7 +38,7 @@ from reverse.two_way.links import (
     resolve,
 )
 from reverse.two_way.spec import CRM, MAP, FieldMap, TwoWaySpec, load_two_way
-from reverse.two_way.state import SCHEMA, Link, find_link, save_links
+from reverse.two_way.state import SCHEMA, Link, find_link, save_links, synced_of
 from reverse.two_way.values import Unconvertible, canonical, outgoing, value_hash
 from reverse.writers import FieldInfo
 from warehouse.state_store import connect_state
@@ -380,3 +380,22 @@ def test_a_refused_write_keeps_the_old_state_so_it_is_tried_again(
     assert apply_change(state, spec, link, MAP, {"phone": "2"}, T0).writes() == {
         CRM: {"Phone": "2"}
     }
+
+
+def test_a_run_killed_before_its_commit_resends_the_same_writes_once(
+    state: sqlite3.Connection,
+) -> None:
+    """kill -9 between the vendor's answer and the commit: the rerun plans the same writes (the
+    second and last write of that change); after its commit nothing is planned."""
+    spec = TwoWaySpec("contacts", (PHONE,))
+    link = Link("101", "Lead", "00Q1", EMAIL)
+    both = {MAP: ({"phone": "1"}, T0), CRM: ({"Phone": "1"}, T0)}
+    commit(state, spec, plan_link(spec, link, {}, both), "r0")
+    edited = {MAP: ({"phone": "2"}, T0 + timedelta(minutes=1)), CRM: ({"Phone": "1"}, T0)}
+    killed = plan_link(spec, link, synced_of(state, spec.name, "101"), edited)
+    rerun = plan_link(spec, link, synced_of(state, spec.name, "101"), edited)
+    assert killed.writes() == rerun.writes() == {CRM: {"Phone": "2"}}
+    commit(state, spec, rerun, "r2")
+    # the rerun's own write comes back with the next load: an echo
+    after = {MAP: ({"phone": "2"}, T0), CRM: ({"Phone": "2"}, T0 + timedelta(minutes=2))}
+    assert plan_link(spec, link, synced_of(state, spec.name, "101"), after).writes() == {}
