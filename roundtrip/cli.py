@@ -263,7 +263,9 @@ def sync(ctx: click.Context, names: tuple[str, ...], dry_run: bool, full: bool) 
         if one_way or not names
         else []
     )
-    two_way_reports = run_two_way_syncs(settings, two_way, dry_run=dry_run, echo=click.echo)
+    two_way_reports = run_two_way_syncs(
+        settings, two_way, dry_run=dry_run, named=bool(names), echo=click.echo
+    )
     console = _wide_console()
     for renderable in render_reports(reports, dry_run=dry_run) if reports else []:
         console.print(renderable)

@@ -25,11 +25,21 @@ from warehouse.state_store import connect_state
 
 
 def run_two_way_syncs(
-    settings: Settings, specs: list[TwoWaySpec], *, dry_run: bool, echo: Any = print
+    settings: Settings,
+    specs: list[TwoWaySpec],
+    *,
+    dry_run: bool,
+    named: bool = False,
+    echo: Any = print,
 ) -> list[TwoWayReport]:
     """Check every spec against both vendors' metadata (exit 2 before anything is sent), then
-    run each under its own lock."""
+    run each under its own lock. With HubSpot or Salesforce disabled they are skipped with a
+    line, unless `named` on the command line (then the disabled system is an error)."""
     if not specs:
+        return []
+    disabled = [s for s in (MAP_SYSTEM, CRM_SYSTEM) if not settings.system(s).enabled]
+    if disabled and not named:
+        echo(f"two-way syncs skipped: {', '.join(disabled)} disabled")
         return []
     paths = WarehousePaths(settings.warehouse_dir)
     reports = []

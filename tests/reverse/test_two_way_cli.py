@@ -74,3 +74,16 @@ def test_dry_run_then_run_then_status_and_the_mirrored_state(sp: SyncProject) ->
         ).fetchone()
         unlinked = con.execute("select count(*) from reverse.two_way_unlinked").fetchone()[0]
     assert links > 1000 and conflicts[0] == conflicts[1] > 0 and unlinked > 0
+
+
+def test_with_salesforce_disabled_the_two_way_syncs_are_skipped_unless_named(
+    sp: SyncProject,
+) -> None:
+    shipped = yaml.safe_load(DEFAULT_SPECS.read_text())
+    hubspot_only = {**shipped, "syncs": shipped["syncs"][:1]}  # keeps `defaults` and `two_way`
+    sp.write_specs(yaml.safe_dump(hubspot_only))
+    off = {"ROUNDTRIP_SALESFORCE_ENABLED": "false"}
+    result = sp.sync("--dry-run", **off)
+    assert "two-way syncs skipped: salesforce disabled" in result.stdout
+    named = sp.sync("--dry-run", SYNC, check=False, **off)
+    assert named.returncode == 2 and "salesforce" in named.stderr and "disabled" in named.stderr
