@@ -279,9 +279,10 @@ def run_two_way(
     try:
         for side, system in ((MAP, MAP_SYSTEM), (CRM, CRM_SYSTEM)):
             refused[side], rejects = _write_side(spec, writers[system], side, report.plans)
-            record_rejects(state, spec.name, run_id, [(m, f, s, v, r) for m, f, s, v, r in rejects])
+            record_rejects(state, spec.name, run_id, rejects)
             report.rejects.extend(rejects)
-    except VendorError as exc:  # a vendor failure stops the run; accepted answers are kept
+    except VendorError as exc:
+        # the run stops; the side it stopped on is sent again next run (at most twice per change)
         error = str(exc)
         log.error("%s: stopped: %s", spec.name, exc)
     for plan in report.plans:

@@ -87,3 +87,24 @@ def test_with_salesforce_disabled_the_two_way_syncs_are_skipped_unless_named(
     assert "two-way syncs skipped: salesforce disabled" in result.stdout
     named = sp.sync("--dry-run", SYNC, check=False, **off)
     assert named.returncode == 2 and "salesforce" in named.stderr and "disabled" in named.stderr
+
+
+def test_rate_limits_5xx_and_token_expiry_lose_nothing(sp: SyncProject) -> None:
+    sp.faults("hubspot", "burst_429=4", "retry_after=1", "error_rate=0.25", "seed=3")
+    sp.faults("salesforce", "token_ttl=1", "latency_ms=150")
+    sp.project.roundtrip("sync", SYNC)
+    with sp.state() as con:
+        status, rejects, writes = con.execute(
+            "select status, rejects, to_map + to_crm from two_way_runs order by started_at desc"
+        ).fetchone()
+    assert (status, rejects) == ("succeeded", 0) and writes > 1000
+    sp.project.roundtrip("sandbox", "faults", "hubspot", "--clear")
+    sp.project.roundtrip("sandbox", "faults", "salesforce", "--clear")
+    sp.project.roundtrip("load", "hubspot", "salesforce")
+    sp.project.roundtrip("transform")
+    sp.project.roundtrip("sync", SYNC)  # every write landed: the read-back holds the values
+    with sp.state() as con:
+        after = con.execute(
+            "select to_map + to_crm, requests from two_way_runs order by started_at desc"
+        ).fetchone()
+    assert after == (0, 0)
