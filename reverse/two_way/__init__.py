@@ -9,6 +9,7 @@
 | `links.py` | which HubSpot contact is which Salesforce record: stored link → vendor link fields → normalized email |
 | `state.py` | links, last synced value hash per link and field, conflicts, unlinked records, runs (SQLite) |
 | `apply.py` | `apply_change`: one record's change from one side (the real-time path's entry point) |
+| `send.py` | the plans' writes to both vendors in batches (one-way writers), with what each accepted |
 | `scheduled.py` | the scheduled path: both sides as the last load read them, diffed against the state, written in batches |
 
 Both paths share the state: a value Roundtrip wrote is recognised when it comes back (its

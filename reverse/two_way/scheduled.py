@@ -22,13 +22,12 @@ from typing import Any
 import duckdb
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from connectors.http.errors import VendorError
-from reverse.engine import write_isolating
 from reverse.plan import WAREHOUSE
-from reverse.specs import Destination, Mapping, SpecError, SyncSpec
+from reverse.specs import SpecError
 from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve
+from reverse.two_way.send import send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import (
     Link,
@@ -39,7 +38,7 @@ from reverse.two_way.state import (
     save_links,
     synced_fields,
 )
-from reverse.writers import UPDATE, Change, DestinationWriter, writable
+from reverse.writers import DestinationWriter
 
 log = logging.getLogger("roundtrip.reverse.two_way")
 _naming = NamingConvention()
@@ -206,44 +205,6 @@ def plan_two_way(
     return report, resolution
 
 
-def _write_side(
-    spec: TwoWaySpec,
-    writer: DestinationWriter[Any],
-    side: str,
-    plans: list[LinkPlan],
-) -> tuple[set[str], list[tuple[str, str, str, Any, str]]]:
-    """Send one side's writes in batches; (map ids refused, their reject rows)."""
-    refused: set[str] = set()
-    rejects: list[tuple[str, str, str, Any, str]] = []
-    by_object: dict[str, list[tuple[LinkPlan, dict[str, Any]]]] = {}
-    for plan in plans:
-        values = plan.writes().get(side)
-        if values:
-            obj = MAP_OBJECT if side == MAP else plan.link.crm_object
-            by_object.setdefault(obj, []).append((plan, values))
-    for obj, items in by_object.items():
-        target = writable(writer.vendor, obj, f"two-way sync {spec.name}")
-        names = sorted({n for _, values in items for n in values})
-        one_way = SyncSpec(
-            name=spec.name, model="", key="", mode="update",
-            destination=Destination(writer.vendor.name, obj, target.id_field),
-            mappings=tuple(Mapping(n, n) for n in names),
-        )  # fmt: skip
-        for start in range(0, len(items), target.max_batch):
-            batch = items[start : start + target.max_batch]
-            changes = [Change(p.record_id(side), UPDATE, v, None, "") for p, v in batch]
-            outcomes = write_isolating(writer, one_way, changes)
-            for (plan, _values), outcome in zip(batch, outcomes, strict=True):
-                if not outcome.accepted:
-                    refused.add(plan.link.map_id)
-                    rejects.extend(
-                        (plan.link.map_id, d.field, side, d.value, outcome.reason)
-                        for d in plan.decisions
-                        if d.write_to == side
-                    )
-    return refused, rejects
-
-
 def run_two_way(
     spec: TwoWaySpec,
     con: duckdb.DuckDBPyConnection,
@@ -274,23 +235,14 @@ def run_two_way(
         [(m, f, s, None if v is None else str(v), r) for m, f, s, v, r in report.rejects],
     )
     base = {system: w.requests()[0] for system, w in writers.items()}
-    refused: dict[str, set[str]] = {}
-    error = None
-    try:
-        for side, system in ((MAP, MAP_SYSTEM), (CRM, CRM_SYSTEM)):
-            refused[side], rejects = _write_side(spec, writers[system], side, report.plans)
-            record_rejects(state, spec.name, run_id, rejects)
-            report.rejects.extend(rejects)
-    except VendorError as exc:
-        # the run stops; the side it stopped on is sent again next run (at most twice per change)
-        error = str(exc)
-        log.error("%s: stopped: %s", spec.name, exc)
+    sent = send_plans(spec, writers, report.plans)
+    record_rejects(state, spec.name, run_id, sent.rejects)
+    report.rejects.extend(sent.rejects)
+    if sent.error:
+        log.error("%s: stopped: %s", spec.name, sent.error)
     for plan in report.plans:
-        # a side not reached (the run stopped before it) counts as refused: tried again next run
-        not_accepted = frozenset(
-            s for s in (MAP, CRM) if s not in refused or plan.link.map_id in refused[s]
-        )
-        commit(state, spec, plan, run_id, refused=not_accepted)
+        commit(state, spec, plan, run_id, refused=sent.not_accepted(plan))
+    error = sent.error
     report.requests = sum(w.requests()[0] - base[s] for s, w in writers.items())
     report.status = "failed" if error else ("partial" if report.rejects else "succeeded")
     report.seconds = time.monotonic() - started

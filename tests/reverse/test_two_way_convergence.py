@@ -176,3 +176,67 @@ def test_delete_retires_the_link_and_conversion_re_points_it(sp: SyncProject) ->
     with duckdb.connect(str(paths.truth_db), read_only=True) as truth:
         kinds = truth.execute("select kind from record_edits order by kind").fetchall()
     assert kinds == [("convert",), ("delete",)]
+
+
+def test_real_time_changes_share_the_state_with_the_scheduled_path(
+    sp: SyncProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events applied one record at a time (`apply_change` → `send_plans` → `commit`, as the
+    event inbox will) cross once; the next scheduled run, after a load, neither redoes them nor
+    sends their echo back."""
+    from reverse.state import SCHEMA as ONE_WAY
+    from reverse.two_way.apply import apply_change, commit
+    from reverse.two_way.send import send_plans
+    from reverse.two_way.spec import load_two_way
+    from reverse.two_way.state import SCHEMA, find_link
+    from reverse.writers import open_writer
+    from roundtrip.endpoints import open_endpoints
+    from roundtrip.settings import load_settings
+    from warehouse.state_store import connect_state
+
+    sp.project.roundtrip("sync", SYNC)
+    assert _round(sp)["requests"] == 0
+    paths = sp.project.sandbox
+    now = WorldInfo.read(paths).now.replace(tzinfo=None)
+    links = _links(sp)
+    rng = random.Random(1314)
+    events = []  # (side, record id, fields) as webhooks would report them
+    for n, map_id in enumerate(rng.sample(sorted(links), 6)):
+        obj, crm_id = links[map_id]
+        value = f"RT-{rng.randrange(10**6)}"
+        if n % 2 == 0:
+            edits.edit(paths, "hubspot", "contacts", map_id, "phone", value, now)
+            events.append(("map", map_id, {"phone": value}, map_id, value))
+        else:
+            edits.edit(paths, "salesforce", obj, crm_id, "Title", value, now)
+            events.append(("crm", crm_id, {"Title": value}, map_id, value))
+
+    for key, value in sp.project.env.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(sp.project.root)
+    (spec,) = load_two_way()
+    state = connect_state(sp.project.warehouse / "state" / "reverse.sqlite", ONE_WAY + SCHEMA)
+    with open_endpoints(settings, ["hubspot", "salesforce"]) as endpoints:
+        writers = {e.system: open_writer(e.system, e, server_paced=True) for e in endpoints}
+        for side, record_id, fields, _, _ in events:
+            link = find_link(state, spec.name, side, record_id)
+            assert link is not None
+            plan = apply_change(state, spec, link, side, fields, now)
+            assert len(plan.writes()) == 1 and len(next(iter(plan.writes().values()))) == 1
+            sent = send_plans(spec, writers, [plan])
+            assert sent.error is None and not sent.rejects
+            commit(state, spec, plan, "event-test", refused=sent.not_accepted(plan))
+            echo = {"map": "crm", "crm": "map"}[side]  # the value coming back as an event
+            back = (
+                {"Phone": fields.get("phone")} if side == "map" else {"jobtitle": fields["Title"]}
+            )
+            assert apply_change(state, spec, link, echo, back, now).writes() == {}
+        for writer in writers.values():
+            writer.client.close()
+    state.close()
+    for side, _, _, map_id, value in events:
+        obj, crm_id = links[map_id]
+        prop, fields = BOTH[2] if side == "map" else BOTH[3]
+        assert _values(sp, map_id, (obj, crm_id), prop, fields) == (value, value)
+    run = _round(sp)  # the scheduled path sees both sides agree with the state
+    assert (run["to_map"], run["to_crm"], run["requests"]) == (0, 0, 0), run
