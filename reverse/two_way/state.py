@@ -21,6 +21,8 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from reverse.state import utcnow
 from reverse.two_way.decide import Decision
@@ -117,9 +119,9 @@ class Link:
     linked_by: str  # stored | hubspot link field | email | lead conversion
 
 
-@dataclass(frozen=True)
-class Synced:
-    """A field's last agreed value: its hash, the canonical value and when it was agreed."""
+class Synced(NamedTuple):
+    """A field's last agreed value: its hash, the canonical value and when it was agreed (a
+    tuple: tens of thousands are read per run)."""
 
     value_hash: str
     value: str | None
@@ -176,7 +178,7 @@ def synced_fields(con: sqlite3.Connection, sync: str) -> dict[tuple[str, str], S
         "select map_id, field, value_hash, value, synced_at from two_way_fields where sync = ?",
         [sync],
     ).fetchall()
-    return {(r[0], r[1]): Synced(r[2], r[3], datetime.fromisoformat(r[4])) for r in rows}
+    return {(r[0], r[1]): Synced(r[2], r[3], _parse(r[4])) for r in rows}
 
 
 def synced_of(con: sqlite3.Connection, sync: str, map_id: str) -> dict[str, Synced]:
@@ -186,7 +188,7 @@ def synced_of(con: sqlite3.Connection, sync: str, map_id: str) -> dict[str, Sync
         "where sync = ? and map_id = ?",
         [sync, map_id],
     ).fetchall()
-    return {r[0]: Synced(r[1], r[2], datetime.fromisoformat(r[3])) for r in rows}
+    return {r[0]: Synced(r[1], r[2], _parse(r[3])) for r in rows}
 
 
 def record_agreed(
@@ -258,6 +260,12 @@ def replace_unlinked(
             "insert or replace into two_way_unlinked values (?, ?, ?, ?, ?)",
             [(sync, side, rid, reason, now) for side, rid, reason in unlinked],
         )
+
+
+@lru_cache(maxsize=65_536)
+def _parse(at: str) -> datetime:
+    """A stored time (the fields of one commit share it: parsed once)."""
+    return datetime.fromisoformat(at)
 
 
 def _iso(at: datetime | None) -> str | None:
