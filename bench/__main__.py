@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "report": ("S",),
     "reverse_sync": ("S", "M"),
     "realtime": ("S",),
+    "two_way_sync": ("S", "M"),
 }
 
 

@@ -1,5 +1,7 @@
-"""Status (`roundtrip status`, through roundtrip/stages/status.py): the integration map — every source system and every reverse sync — with
-each one's last run, the rows it moved, how fresh its data is and its open alerts — and the real-time path's inbox.
+"""Status (`roundtrip status`, through roundtrip/stages/status.py): the integration map — every
+source system, every reverse sync, both directions of every two-way sync and the real-time
+path's inbox — with each one's last run, the rows it moved, how fresh its data is and its open
+alerts.
 
 Reads the published warehouse (load runs, raw tables), the reverse sync log, the alert state
 in `<warehouse>/state/monitor.sqlite` and each system's latest load in `state/loads.sqlite` (so a
@@ -143,6 +145,50 @@ def _realtime(paths: WarehousePaths) -> list[Integration]:
     ]
 
 
+_LATEST_TWO_WAY = """
+select * from two_way_runs r where status != 'running' and started_at = (
+    select max(started_at) from two_way_runs where sync = r.sync and status != 'running'
+) order by sync
+"""
+
+
+def _two_way(ctx: CheckContext) -> list[Integration]:
+    """Two lines per two-way sync (one per direction): its last run, the field changes that
+    crossed that way, and the sync's conflicts, rejects and unlinked records."""
+    state = ctx.paths.state_file("reverse")
+    if not state.exists():
+        return []
+    con = sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=30)
+    try:
+        con.row_factory = sqlite3.Row
+        known = con.execute(
+            "select count(*) from sqlite_master where type = 'table' and name = 'two_way_runs'"
+        ).fetchone()[0]
+        runs = [dict(r) for r in con.execute(_LATEST_TWO_WAY)] if known else []
+    finally:
+        con.close()
+    lines = []
+    for run in runs:
+        finished = datetime.fromisoformat(str(run["finished_at"] or run["started_at"]))
+        age = (datetime.now(UTC) - finished.replace(tzinfo=finished.tzinfo or UTC)).total_seconds()
+        extra = f"{run['conflicts']:,} conflicts, {run['rejects']:,} rejects, {run['unlinked']:,} unlinked"
+        for flow, changes in (
+            ("hubspot → salesforce", run["to_crm"]),
+            ("salesforce → hubspot", run["to_map"]),
+        ):
+            lines.append(
+                Integration(
+                    sync_system(run["sync"]),
+                    flow,
+                    "two-way sync",
+                    f"{run['status']} {_when(finished)}",
+                    f"{changes:,} field changes; {extra}",
+                    f"ran {HOURS.format(max(age, 0) / 3600)} ago",
+                )
+            )
+    return lines
+
+
 def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> StatusView:
     """The integration map as of `now` (the monitoring clock)."""
     published = paths.published.exists()
@@ -152,6 +198,7 @@ def build_status(systems: Systems, paths: WarehousePaths, now: datetime) -> Stat
         loads = load_state.latest(paths)
         integrations = [_source(ctx, s, runs.get(s, []), loads.get(s)) for s in systems]
         integrations += _syncs(ctx)
+        integrations += _two_way(ctx)
     integrations += _realtime(paths)
     alerts = []
     if paths.state_file("monitor").exists():

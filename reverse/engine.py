@@ -125,7 +125,8 @@ def run_sync(
     """Plan the sync and, unless `dry_run`, send it; the run is logged in `sync_runs`."""
     started = time.monotonic()
     reconciliation = reconcile(spec, planner, state, fix=not dry_run)
-    counts = planner.prepare(spec, state, full=full)
+    # a dry run leaves the state alone, so it forgets the overwritten records only in its plan
+    counts = planner.prepare(spec, state, full=full, forget=reconciliation.keys)
     report = SyncReport(
         spec.name, None, counts, reconciliation, diff_seconds=time.monotonic() - started
     )

@@ -10,16 +10,17 @@ left the model. Planned rows stream out in batches; nothing holds the whole mode
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from reverse.specs import SyncSpec, check_against_model, model_relation
-from reverse.state import CLEAR_HASH, DEAD, GONE, known_hashes
+from reverse.state import CLEAR_HASH, DEAD, GONE, RETRYING, known_hashes
 from reverse.writers import CLEAR, INSERT, UPDATE, Change
 
 WAREHOUSE = "wh"  # the published warehouse, attached read-only
@@ -55,6 +56,26 @@ def _non_finite(column: str, name: str) -> str:
     )
 
 
+def material_change(spec: SyncSpec) -> str:
+    """SQL, over `valid.payload` and the accepted `known.payload`, true when the row moved
+    enough to send: a field with a `min_change` by at least its threshold, any other field by
+    any change, and any field turning null or non-null."""
+    terms = []
+    for name in spec.fields:
+        path = "'$.\"" + name.replace("'", "''").replace('"', '\\"') + "\"'"
+        new = f"json_extract_string(valid.payload, {path})"
+        old = f"json_extract_string(known.payload, {path})"
+        threshold = spec.min_change.get(name)
+        if threshold is None:
+            terms.append(f"{new} IS DISTINCT FROM {old}")
+        else:
+            terms.append(
+                f"coalesce(abs(TRY_CAST({new} AS DOUBLE) - TRY_CAST({old} AS DOUBLE)) >= {threshold!r}, "
+                f"({new} IS NULL) != ({old} IS NULL))"
+            )
+    return "(" + " OR ".join(terms) + ")"
+
+
 class Planner:
     """Open on the published warehouse; `counts()` then `changes()` for one spec."""
 
@@ -77,12 +98,29 @@ class Planner:
     def check(self, spec: SyncSpec) -> None:
         check_against_model(spec, self.con, WAREHOUSE)
 
-    def prepare(self, spec: SyncSpec, state: sqlite3.Connection, *, full: bool) -> PlanCounts:
-        """Build this spec's plan as temp tables and count it."""
+    def prepare(
+        self,
+        spec: SyncSpec,
+        state: sqlite3.Connection,
+        *,
+        full: bool,
+        forget: Collection[str] = (),
+    ) -> PlanCounts:
+        """Build this spec's plan as temp tables and count it. Keys in `forget` are planned as
+        if the destination had never accepted them (the overwritten records a real run's
+        reconciliation drops from the state: a dry run plans their repair too)."""
         schema, table = model_relation(spec)
         self.con.register("known_arrow", known_hashes(state, spec.name))
-        self.con.execute("CREATE OR REPLACE TEMP TABLE known AS SELECT * FROM known_arrow")
+        self.con.register("forget_arrow", pa.table({"key": pa.array(list(forget), pa.string())}))
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE known AS SELECT key, "
+            "CASE WHEN forgotten THEN NULL ELSE fields_hash END AS fields_hash, "
+            "CASE WHEN forgotten THEN NULL ELSE payload END AS payload, "
+            "reject_hash, reject_status FROM ("
+            "SELECT *, key IN (SELECT key FROM forget_arrow) AS forgotten FROM known_arrow)"
+        )
         self.con.unregister("known_arrow")
+        self.con.unregister("forget_arrow")
         values = ", ".join(
             f"{quote_identifier(m.field)} := {quote_identifier(m.column)}" for m in spec.mappings
         )
@@ -128,7 +166,9 @@ class Planner:
                 coalesce(known.reject_status, '{GONE}') != '{GONE}' AS retry
             FROM valid
             LEFT JOIN known ON valid.key = known.key
-            WHERE (? OR known.fields_hash IS DISTINCT FROM valid.fields_hash)
+            WHERE (? OR (known.fields_hash IS DISTINCT FROM valid.fields_hash AND (
+                known.payload IS NULL OR known.reject_status = '{RETRYING}' OR {material_change(spec)}
+            )))
               AND NOT coalesce(
                   known.reject_status = '{DEAD}' AND known.reject_hash = valid.fields_hash, FALSE
               )

@@ -30,6 +30,7 @@ class Reconciliation:
     checked: int = 0  # accepted records the latest load read back
     mismatched: int = 0
     samples: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)  # the mismatched records: this run repairs them
 
 
 def reconcile(
@@ -99,7 +100,8 @@ def reconcile(
         ).fetchall()
     finally:
         con.unregister("accepted_arrow")
-    result.mismatched = len({m[0] for m in mismatches})
+    result.keys = {m[0] for m in mismatches}
+    result.mismatched = len(result.keys)
     result.samples = mismatches[:5]
     if not fix:
         return result
@@ -113,6 +115,6 @@ def reconcile(
         )
         state.executemany(
             "delete from sync_state where sync = ? and key = ?",
-            [(spec.name, k) for k in {m[0] for m in mismatches}],
+            [(spec.name, k) for k in result.keys],
         )
     return result

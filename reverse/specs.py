@@ -24,9 +24,17 @@ DEFAULT_MAX_ATTEMPTS = 5
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SPEC_KEYS = {
     "name", "model", "filter", "key", "destination", "mode", "mappings", "null_policy",
-    "batch_size", "schedule", "max_attempts", "description",
+    "batch_size", "schedule", "max_attempts", "description", "min_change",
 }  # fmt: skip
 _DESTINATION_KEYS = {"system", "object", "match_field"}
+_NUMERIC_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE",
+}  # fmt: skip
+
+
+def _numeric(data_type: str) -> bool:
+    return data_type in _NUMERIC_TYPES or data_type.startswith("DECIMAL")
 
 
 class SpecError(ValueError):
@@ -60,6 +68,10 @@ class SyncSpec:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     filter: dict[str, Any] = field(default_factory=dict)  # column → required value
     description: str = ""
+    # destination field → the least move of its number, since the value the destination last
+    # accepted, that sends the record; a change of any other mapped field (a tier, a date)
+    # always sends it, and so does a value turning null or non-null
+    min_change: dict[str, float] = field(default_factory=dict)
 
     @property
     def fields(self) -> list[str]:
@@ -125,6 +137,7 @@ def _parse_one(raw: Any, where: str, defaults: dict[str, Any]) -> SyncSpec:
             not isinstance(value, int) or isinstance(value, bool) or value < 1
         ):
             raise SpecError(f"{where}: `{key}` must be a positive integer, got {value!r}")
+    min_change = _parse_min_change(raw.get("min_change"), targets, where)
     flt = raw.get("filter") or {}
     if not isinstance(flt, dict):
         raise SpecError(f"{where}: `filter` must be a mapping of column: value")
@@ -141,7 +154,34 @@ def _parse_one(raw: Any, where: str, defaults: dict[str, Any]) -> SyncSpec:
         max_attempts=max_attempts,
         filter=dict(flt),
         description=str(raw.get("description", "")),
+        min_change=min_change,
     )
+
+
+def _parse_min_change(raw: Any, targets: list[str], where: str) -> dict[str, float]:
+    """`min_change: {field: threshold}` over mapped destination fields, thresholds > 0."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: `min_change` must be a mapping of destination field: number")
+    parsed = {}
+    for name, threshold in raw.items():
+        if name not in targets:
+            raise SpecError(
+                f"{where}: min_change {name}: not a mapped destination field "
+                f"(mapped: {', '.join(targets)})"
+            )
+        if (
+            not isinstance(threshold, int | float)
+            or isinstance(threshold, bool)
+            or not threshold > 0
+            or threshold == float("inf")
+        ):
+            raise SpecError(
+                f"{where}: min_change {name}: must be a positive number, got {threshold!r}"
+            )
+        parsed[str(name)] = float(threshold)
+    return parsed
 
 
 def load_specs(path: Path = DEFAULT_SPECS) -> list[SyncSpec]:
@@ -187,7 +227,7 @@ def check_against_model(spec: SyncSpec, con: duckdb.DuckDBPyConnection, catalog:
     """The model exists in the warehouse attached as `catalog`, with every column the spec uses."""
     schema, table = model_relation(spec)
     rows = con.execute(
-        "SELECT column_name FROM information_schema.columns "
+        "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_catalog = ? AND table_schema = ? AND table_name = ?",
         [catalog, schema, table],
     ).fetchall()
@@ -196,7 +236,7 @@ def check_against_model(spec: SyncSpec, con: duckdb.DuckDBPyConnection, catalog:
             f"sync {spec.name}: model {schema}.{table} does not exist in the published warehouse "
             "(run `roundtrip transform`, or fix `model`)"
         )
-    columns = {r[0] for r in rows}
+    columns = {r[0]: r[1] for r in rows}
     used = [("key", spec.key)]
     used += [("filter", c) for c in spec.filter]
     used += [(f"mappings from {m.field}", m.column) for m in spec.mappings]
@@ -205,4 +245,10 @@ def check_against_model(spec: SyncSpec, con: duckdb.DuckDBPyConnection, catalog:
             raise SpecError(
                 f"sync {spec.name}: {role}: column {column!r} is not in {schema}.{table} "
                 f"(columns: {', '.join(sorted(columns))})"
+            )
+    for m in spec.mappings:
+        if m.field in spec.min_change and not _numeric(columns[m.column]):
+            raise SpecError(
+                f"sync {spec.name}: min_change {m.field}: column {m.column!r} is "
+                f"{columns[m.column]}, not a number"
             )

@@ -117,20 +117,20 @@ class Rejected:
 
 
 def known_hashes(con: sqlite3.Connection, sync: str) -> pa.Table:
-    """(key, fields_hash, reject_hash, reject_status) of every key the sync has state or a reject
-    for, as Arrow for the diff."""
+    """(key, fields_hash, payload, reject_hash, reject_status) of every key the sync has state
+    or a reject for, as Arrow for the diff (`payload`: the values the destination accepted)."""
     rows = con.execute(
         """
-        select key, max(fields_hash), max(reject_hash), max(reject_status) from (
-            select key, fields_hash, null as reject_hash, null as reject_status
+        select key, max(fields_hash), max(payload), max(reject_hash), max(reject_status) from (
+            select key, fields_hash, payload, null as reject_hash, null as reject_status
             from sync_state where sync = ?
             union all
-            select key, null, fields_hash, status from sync_rejects where sync = ?
+            select key, null, null, fields_hash, status from sync_rejects where sync = ?
         ) group by key
         """,
         [sync, sync],
     ).fetchall()
-    names = ("key", "fields_hash", "reject_hash", "reject_status")
+    names = ("key", "fields_hash", "payload", "reject_hash", "reject_status")
     return pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
 
 

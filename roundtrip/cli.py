@@ -311,14 +311,30 @@ def sync(ctx: click.Context, names: tuple[str, ...], dry_run: bool, full: bool) 
     (warehouse/state/reverse.sqlite, mirrored into the warehouse on publish). Every spec is
     checked (model, columns, destination fields) before anything is sent. Exit code 1 when a
     sync failed.
-    """
-    from roundtrip.stages.sync import render_reports, run_syncs
 
-    reports = run_syncs(_settings(ctx), names, dry_run=dry_run, full=full, echo=click.echo)
+    Then the two-way syncs (the `two_way:` list of the same file) keep HubSpot contacts and
+    Salesforce leads/contacts equal field by field; --dry-run shows each field's
+    before → after and the rule that decided.
+    """
+    from roundtrip.stages.sync import render_reports, run_syncs, split_two_way
+    from roundtrip.stages.two_way import render_two_way, run_two_way_syncs
+
+    settings = _settings(ctx)
+    one_way, two_way = split_two_way(names)
+    reports = (
+        run_syncs(settings, one_way, dry_run=dry_run, full=full, echo=click.echo)
+        if one_way or not names
+        else []
+    )
+    two_way_reports = run_two_way_syncs(
+        settings, two_way, dry_run=dry_run, named=bool(names), echo=click.echo
+    )
     console = _wide_console()
-    for renderable in render_reports(reports, dry_run=dry_run):
+    for renderable in render_reports(reports, dry_run=dry_run) if reports else []:
         console.print(renderable)
-    if any(r.status == "failed" for r in reports):
+    for renderable in render_two_way(two_way_reports, dry_run=dry_run) if two_way_reports else []:
+        console.print(renderable)
+    if any(r.status == "failed" for r in [*reports, *two_way_reports]):
         ctx.exit(1)
 
 
@@ -342,30 +358,15 @@ def schedule(ctx: click.Context) -> None:
     """
     import signal
 
-    from monitor.config import load_monitor_config
-    from reverse.specs import SpecError, load_specs
-    from roundtrip.schedule import Scheduler, build_jobs
-    from roundtrip.stages.health import watched_systems
-    from roundtrip.stages.sync import specs_path
-    from warehouse.location import WarehousePaths
+    from roundtrip.schedule import Scheduler
+    from roundtrip.stages.schedule import scheduled_jobs, scheduler_lock
     from warehouse.lock import WriterBusy, writer_lock
 
     settings = _settings(ctx)
-    try:
-        specs = load_specs(specs_path())
-    except SpecError as exc:
-        raise UserError(str(exc)) from None
-    checks = load_monitor_config(None, watched_systems(settings)).select()
-    scheduler = Scheduler(
-        build_jobs(
-            settings.schedule,
-            [(s.name, s.schedule) for s in specs],
-            [(c.name, c.schedule) for c in checks],
-        )
-    )
+    scheduler = Scheduler(scheduled_jobs(settings))
     signal.signal(signal.SIGTERM, scheduler.request_stop)
     signal.signal(signal.SIGINT, scheduler.request_stop)
-    lock = WarehousePaths(settings.warehouse_dir).state_dir / "scheduler.lock"
+    lock = scheduler_lock(settings)
     try:
         with writer_lock(lock, "roundtrip schedule", timeout=0):
             scheduler.run_forever()

@@ -27,6 +27,7 @@ import duckdb
 from connectors.registry import vendor
 from monitor.status_page import write_status_page
 from reverse.specs import load_specs
+from reverse.two_way.spec import TwoWaySpec, load_two_way
 from roundtrip.lineage import ColumnLineage, origin_is_pii, origin_label, origin_system
 from roundtrip.report.metrics import marketing_metrics
 from roundtrip.settings import Settings
@@ -278,6 +279,7 @@ def write_integration_map(settings: Settings, docs_dir: Path) -> None:
             f"{', '.join(spec.fields)} | cron `{spec.schedule}` (`roundtrip sync {spec.name}`) | "
             f"reverse sync, {spec.mode}: changed rows only, vendor batch endpoint |"
         )
+    lines += two_way_map_lines(load_two_way(specs_path()))
     lines += _realtime_rows()
     (docs_dir / "integration_map.md").write_text("\n".join(lines) + "\n")
 
@@ -309,6 +311,36 @@ def _realtime_rows() -> list[str]:
         "e-mail, status, conversion | every 60 s (`roundtrip serve`) | SOQL poll on SystemModstamp |"
     )
     return rows
+
+
+def two_way_map_lines(specs: list[TwoWaySpec]) -> list[str]:
+    """The two-way flows of the integration map: one row per field, with its owner."""
+    if not specs:
+        return []
+    lines = [
+        "",
+        "Two-way syncs (HubSpot contacts ↔ Salesforce leads/contacts, linked by stored link, "
+        "HubSpot's Salesforce id fields, then normalized email):",
+        "",
+        "| Sync | HubSpot | Salesforce | Direction | Owner / conflict rule | Frequency |",
+        "|---|---|---|---|---|---|",
+    ]
+    for spec in specs:
+        for fm in spec.fields:
+            crm = ", ".join(f"{obj}.{name}" for obj, name in fm.crm.items())
+            arrow = {"both": "↔", "crm_to_map": "←", "map_to_crm": "→"}[fm.direction]
+            owner = (
+                "opt-out wins"
+                if fm.opt_out
+                else fm.conflict
+                if fm.direction == "both"
+                else ("Salesforce" if fm.direction == "crm_to_map" else "HubSpot")
+            )
+            lines.append(
+                f"| {spec.name} | {fm.map} | {crm} | {arrow} | {owner} | "
+                f"cron `{spec.schedule}` (`roundtrip sync {spec.name}`) |"
+            )
+    return lines
 
 
 def build_docs(settings: Settings) -> list[Path]:

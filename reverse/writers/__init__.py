@@ -54,6 +54,10 @@ class WriteResult:
 class FieldInfo:
     writable: bool
     unique: bool  # HubSpot unique property / Salesforce External ID: what upserts match on
+    type: str = ""  # the vendor's type: HubSpot number/string/enumeration/bool/date…, Salesforce double/picklist/boolean…
+    options: tuple[
+        str, ...
+    ] = ()  # enumeration options / picklist values, when the vendor lists them
 
 
 class DestinationWriter(Generic[C]):

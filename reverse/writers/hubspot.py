@@ -31,6 +31,8 @@ class Writer(DestinationWriter[HubSpotClient]):
             p["name"]: FieldInfo(
                 writable=not (p.get("modificationMetadata") or {}).get("readOnlyValue"),
                 unique=bool(p.get("hasUniqueValue")),
+                type=str(p.get("type", "")),
+                options=tuple(str(o.get("value")) for o in p.get("options") or ()),
             )
             for p in self.client.properties(object_name)
         }

@@ -18,7 +18,14 @@ class Writer(DestinationWriter[SalesforceClient]):
     def fields(self, object_name: str) -> dict[str, FieldInfo]:
         return {
             f["name"]: FieldInfo(
-                writable=bool(f.get("updateable")), unique=bool(f.get("externalId"))
+                writable=bool(f.get("updateable")),
+                unique=bool(f.get("externalId")),
+                type=str(f.get("type", "")),
+                options=tuple(
+                    str(v.get("value"))
+                    for v in f.get("picklistValues") or ()
+                    if v.get("active", True)
+                ),
             )
             for f in self.client.describe(object_name)["fields"]
         }

@@ -36,10 +36,12 @@ from realtime.salesforce_poll import SalesforcePoller
 from realtime.worker import SalesforceFields, Worker
 from roundtrip.endpoints import open_endpoints
 from roundtrip.errors import UserError
-from roundtrip.schedule import Scheduler, build_jobs
+from roundtrip.schedule import Scheduler
 from roundtrip.settings import Settings
+from roundtrip.stages.schedule import scheduled_jobs, scheduler_lock
 from sandbox.state import SandboxPaths, read_json
 from warehouse.location import WarehousePaths
+from warehouse.lock import WriterBusy, writer_lock
 
 log = logging.getLogger("roundtrip.serve")
 HEARTBEAT_SECONDS = 10.0
@@ -78,22 +80,14 @@ def receiver_secrets(settings: Settings) -> ReceiverSecrets:
 
 def _scheduler(settings: Settings, stack: ExitStack) -> Scheduler:
     """The jobs of `roundtrip schedule`, holding its lock (one scheduler per warehouse)."""
-    from reverse.specs import SpecError, load_specs
-    from roundtrip.stages.sync import specs_path
-    from warehouse.lock import WriterBusy, writer_lock
-
-    try:
-        specs = load_specs(specs_path())
-    except SpecError as exc:
-        raise UserError(str(exc)) from None
-    lock = WarehousePaths(settings.warehouse_dir).state_dir / "scheduler.lock"
+    lock = scheduler_lock(settings)
     try:
         stack.enter_context(writer_lock(lock, "roundtrip serve", timeout=0))
     except WriterBusy:
         raise UserError(
             f"another scheduler runs for this warehouse ({lock}); stop it or pass --no-scheduler"
         ) from None
-    return Scheduler(build_jobs(settings.schedule, [(s.name, s.schedule) for s in specs]))
+    return Scheduler(scheduled_jobs(settings))
 
 
 def _listen(host: str, port: int) -> socket.socket:

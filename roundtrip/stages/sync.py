@@ -18,6 +18,7 @@ from reverse.engine import SyncReport, run_sync
 from reverse.plan import PlanCounts, Planner
 from reverse.specs import DEFAULT_SPECS, SpecError, SyncSpec, load_specs, select_specs
 from reverse.state import SCHEMA
+from reverse.two_way.spec import TwoWaySpec, load_two_way
 from reverse.writers import check_fields, open_writer, systems_of
 from roundtrip.endpoints import open_endpoints
 from roundtrip.errors import UserError
@@ -32,6 +33,19 @@ SPECS_ENV = "ROUNDTRIP_SYNCS"
 def specs_path() -> Path:
     """The sync spec file: $ROUNDTRIP_SYNCS, else reverse/syncs.yml."""
     return Path(os.environ.get(SPECS_ENV) or DEFAULT_SPECS)
+
+
+def split_two_way(names: tuple[str, ...]) -> tuple[tuple[str, ...], list[TwoWaySpec]]:
+    """The one-way sync names and the two-way specs among `names` (none named: every two-way
+    sync of the spec file)."""
+    try:
+        two_way = load_two_way(specs_path())
+    except SpecError as exc:
+        raise UserError(str(exc)) from None
+    by_name = {s.name: s for s in two_way}
+    if not names:
+        return (), two_way
+    return tuple(n for n in names if n not in by_name), [by_name[n] for n in names if n in by_name]
 
 
 def _check_all(specs: list[SyncSpec], check: Callable[[SyncSpec], None]) -> None:

@@ -158,6 +158,80 @@ def test_an_accepted_change_is_not_planned_again(wh: Warehouse, state: sqlite3.C
     assert plan(wh, state, spec).changes == []
 
 
+# --------------------------------------------------------------------------- min_change
+
+
+def test_a_move_below_min_change_is_not_sent_and_drift_adds_up(
+    wh: Warehouse, state: sqlite3.Connection
+) -> None:
+    spec = make_spec(min_change={"lead_score": 5.0})
+    sync_once(wh, state, spec)
+    wh.set_model([("1", 14, "A"), ("2", 16, "B"), ("3", 30, "C")])  # +4 (below), -4 (below)
+    assert plan(wh, state, spec).changes == []
+    wh.set_model([("1", 15, "A"), ("2", 15, "B"), ("3", 30, "C")])  # +5, -5 since the last send
+    p = plan(wh, state, spec)
+    assert [(c.key, c.values) for c in p.changes] == [
+        ("1", {"lead_score": 15, "lead_tier": "A"}),
+        ("2", {"lead_score": 15, "lead_tier": "B"}),
+    ]
+    accept(state, spec, p.changes)
+    assert plan(wh, state, spec).changes == []
+
+
+def test_a_tier_change_is_always_sent_with_the_current_score(
+    wh: Warehouse, state: sqlite3.Connection
+) -> None:
+    spec = make_spec(min_change={"lead_score": 5.0})
+    sync_once(wh, state, spec)
+    wh.set_model([("1", 11, "B"), *ROWS[1:]])
+    assert [(c.key, c.values) for c in plan(wh, state, spec).changes] == [
+        ("1", {"lead_score": 11, "lead_tier": "B"})
+    ]
+
+
+@pytest.mark.parametrize("score", [None, 10])
+def test_a_score_turning_null_or_back_is_a_change_whatever_the_threshold(
+    wh: Warehouse, state: sqlite3.Connection, score: int | None
+) -> None:
+    spec = make_spec(min_change={"lead_score": 50.0}, null_policy="clear")
+    wh.set_model([("1", None if score else 10, "A")])
+    sync_once(wh, state, spec)
+    wh.set_model([("1", score, "A")])
+    assert [c.values for c in plan(wh, state, spec).changes] == [
+        {"lead_score": score, "lead_tier": "A"}
+    ]
+
+
+def test_full_resync_ignores_min_change(wh: Warehouse, state: sqlite3.Connection) -> None:
+    spec = make_spec(min_change={"lead_score": 5.0})
+    sync_once(wh, state, spec)
+    wh.set_model([("1", 11, "A"), *ROWS[1:]])
+    assert len(plan(wh, state, spec, full=True).changes) == 3
+
+
+def test_a_retried_reject_is_sent_even_below_min_change(
+    wh: Warehouse, state: sqlite3.Connection
+) -> None:
+    spec = make_spec(min_change={"lead_score": 5.0})
+    sync_once(wh, state, spec)
+    wh.set_model([("1", 20, "A"), *ROWS[1:]])
+    reject(state, spec, plan(wh, state, spec).changes)
+    wh.set_model([("1", 12, "A"), *ROWS[1:]])  # back within the threshold of what was accepted
+    assert [c.retry for c in plan(wh, state, spec).changes] == [True]
+
+
+def test_forgotten_keys_are_planned_as_never_accepted(
+    wh: Warehouse, state: sqlite3.Connection
+) -> None:
+    """The overwritten records a real run's reconciliation drops: a dry run plans them too."""
+    spec = make_spec(min_change={"lead_score": 5.0})
+    sync_once(wh, state, spec)
+    with Planner(wh.path) as planner:
+        counts = planner.prepare(spec, state, full=False, forget={"2"})
+        assert [c.key for batch in planner.changes(spec, 10) for c in batch] == ["2"]
+    assert counts.updates == 1
+
+
 @pytest.mark.parametrize(
     ("mode", "expected"), [("mirror", {"3": CLEAR}), ("update", {}), ("upsert", {})]
 )
@@ -700,6 +774,16 @@ def test_check_against_the_model_names_the_sync_and_the_column(
     with pytest.raises(SpecError) as err:
         template_planner.check(make_spec(**overrides))
     assert str(err.value) == message
+
+
+def test_check_refuses_a_threshold_on_a_text_column(template_planner: Planner) -> None:
+    with pytest.raises(SpecError) as err:
+        template_planner.check(make_spec(min_change={"lead_tier": 1.0}))
+    assert (
+        str(err.value)
+        == "sync scores: min_change lead_tier: column 'tier' is VARCHAR, not a number"
+    )
+    template_planner.check(make_spec(min_change={"lead_score": 1.0}))
 
 
 def test_check_accepts_the_model_and_a_bare_model_name(template_planner: Planner) -> None:

@@ -227,12 +227,43 @@ def test_the_shipped_specs_parse() -> None:
             {"mappings": [{"from": "id", "to": "hs_object_id"}]},
             "the match field hs_object_id cannot be mapped",
         ),
+        ({"min_change": [5]}, "`min_change` must be a mapping of destination field: number"),
+        (
+            {"min_change": {"score": 5}},
+            "min_change score: not a mapped destination field (mapped: lead_score, lead_tier)",
+        ),
+        (
+            {"min_change": {"lead_score": 0}},
+            "min_change lead_score: must be a positive number, got 0",
+        ),
+        (
+            {"min_change": {"lead_score": "5"}},
+            "min_change lead_score: must be a positive number, got '5'",
+        ),
+        (
+            {"min_change": {"lead_score": True}},
+            "min_change lead_score: must be a positive number, got True",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_with_its_sync(
     tmp_path: Path, overrides: dict[str, Any], message: str
 ) -> None:
     assert error(tmp_path, sync(**overrides)) == f"{WHERE}: {message}"
+
+
+def test_min_change_is_read_as_numbers(tmp_path: Path) -> None:
+    (spec,) = load(tmp_path, sync(min_change={"lead_score": 5, "lead_tier": 0.5}))
+    assert spec.min_change == {"lead_score": 5.0, "lead_tier": 0.5}
+    assert load(tmp_path, sync())[0].min_change == {}
+
+
+def test_the_shipped_score_syncs_send_only_material_changes() -> None:
+    for spec in load_specs(DEFAULT_SPECS):
+        column = {m.field: m.column for m in spec.mappings}
+        # the tier and the engagement date are not thresholded: any change of them is sent
+        thresholded = {column[f] for f in spec.min_change}
+        assert thresholded == {"lead_score", "engagement_score", "fit_score"}, spec.name
 
 
 @pytest.mark.parametrize("missing", ["system", "object", "match_field"])

@@ -86,6 +86,10 @@ def test_next_load_reads_the_scores_back_and_overwrites_are_repaired(sp: SyncPro
     with duckdb.connect(str(sp.project.warehouse / "roundtrip.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from reverse.sync_runs").fetchone()[0] == 1  # mirrored
 
+    # the dry run plans the repairs the real run makes (and leaves the state alone)
+    dry = sp.project.roundtrip("sync", "--dry-run", "hubspot_contact_scores")
+    planned = [line for line in dry.stdout.splitlines() if line.startswith("  {'key'")]
+    assert sorted(line.split("'")[3] for line in planned) == sorted(overwritten), dry.stdout
     result = sp.project.roundtrip("sync", "hubspot_contact_scores")
     run = sp.last_run("hubspot_contact_scores")
     assert (run["checked"], run["mismatched"]) == (accepted, 3)

@@ -1,0 +1,85 @@
+"""Send the writes of link plans to both vendors through the one-way writers, in batches (HubSpot
+first, then Salesforce), and say which sides each vendor accepted. Used by the scheduled path
+and by the real-time path alike; the caller commits what was accepted (`apply.commit`).
+
+A batch the vendor refuses whole is split until the record at fault stands alone
+(`reverse.engine.write_isolating`); rate limits, 5xx and token expiry are retried by the
+transport. A failure that gets through stops the sending: the side it stopped on counts as not
+accepted for every plan, so its writes are sent again next time (at most twice per change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.http.errors import VendorError
+from reverse.engine import write_isolating
+from reverse.specs import Destination, Mapping, SyncSpec
+from reverse.two_way.apply import LinkPlan
+from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
+from reverse.writers import UPDATE, Change, DestinationWriter, writable
+
+
+@dataclass
+class Sent:
+    refused: dict[str, set[str]] = field(default_factory=dict)  # side → map ids refused
+    rejects: list[tuple[str, str, str, Any, str]] = field(default_factory=list)
+    error: str | None = None  # the failure that stopped the sending
+
+    def not_accepted(self, plan: LinkPlan) -> frozenset[str]:
+        """The sides whose write of `plan` was refused or not sent (the sending stopped first)."""
+        return frozenset(
+            s for s in (MAP, CRM) if s not in self.refused or plan.link.map_id in self.refused[s]
+        )
+
+
+def send_plans(
+    spec: TwoWaySpec, writers: dict[str, DestinationWriter[Any]], plans: list[LinkPlan]
+) -> Sent:
+    """Send every plan's writes: HubSpot (`writers["hubspot"]`), then Salesforce."""
+    sent = Sent()
+    try:
+        for side, system in ((MAP, MAP_SYSTEM), (CRM, CRM_SYSTEM)):
+            sent.refused[side] = _send_side(spec, writers[system], side, plans, sent.rejects)
+    except VendorError as exc:
+        sent.error = str(exc)
+    return sent
+
+
+def _send_side(
+    spec: TwoWaySpec,
+    writer: DestinationWriter[Any],
+    side: str,
+    plans: list[LinkPlan],
+    rejects: list[tuple[str, str, str, Any, str]],
+) -> set[str]:
+    """Send one side's writes in batches; the map ids refused (their reasons go to `rejects`)."""
+    refused: set[str] = set()
+    by_object: dict[str, list[tuple[LinkPlan, dict[str, Any]]]] = {}
+    for plan in plans:
+        values = plan.writes().get(side)
+        if values:
+            obj = MAP_OBJECT if side == MAP else plan.link.crm_object
+            by_object.setdefault(obj, []).append((plan, values))
+    for obj, items in by_object.items():
+        target = writable(writer.vendor, obj, f"two-way sync {spec.name}")
+        names = sorted({n for _, values in items for n in values})
+        one_way = SyncSpec(
+            name=spec.name, model="", key="", mode="update",
+            destination=Destination(writer.vendor.name, obj, target.id_field),
+            mappings=tuple(Mapping(n, n) for n in names),
+        )  # fmt: skip
+        for start in range(0, len(items), target.max_batch):
+            batch = items[start : start + target.max_batch]
+            changes = [Change(p.record_id(side), UPDATE, v, None, "") for p, v in batch]
+            outcomes = write_isolating(writer, one_way, changes)
+            for (plan, _values), outcome in zip(batch, outcomes, strict=True):
+                if not outcome.accepted:
+                    refused.add(plan.link.map_id)
+                    rejects.extend(
+                        (plan.link.map_id, d.field, side, d.value, outcome.reason)
+                        for d in plan.decisions
+                        if d.write_to == side
+                    )
+    return refused

@@ -1,0 +1,242 @@
+"""Two-way sync converges on the sandbox: seeded random edits on both sides (the same field on
+both sides between runs, owner overrides, a delete, a Lead conversion), several rounds of
+load → transform → sync. Both sides end as the policy dictates, every losing value is in
+`sync_conflicts`, each change costs one field write, and a round without edits sends nothing
+(a value Roundtrip wrote, read back by the next load, is not sent again: no echo)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import timedelta
+from typing import Any
+
+import duckdb
+import pytest
+
+from sandbox import edits
+from sandbox.state import WorldInfo
+from tests.reverse.conftest import SyncProject
+
+pytestmark = pytest.mark.slow
+
+SYNC = "contacts_two_way"
+# (HubSpot property, Salesforce field per object), all `both` / newest in the shipped spec
+BOTH = [
+    ("firstname", {"Lead": "FirstName", "Contact": "FirstName"}),
+    ("lastname", {"Lead": "LastName", "Contact": "LastName"}),
+    ("phone", {"Lead": "Phone", "Contact": "Phone"}),
+    ("jobtitle", {"Lead": "Title", "Contact": "Title"}),
+    ("country", {"Lead": "Country", "Contact": "MailingCountry"}),
+]
+SF_TABLE = {"Lead": "salesforce_lead", "Contact": "salesforce_contact"}
+
+
+def _round(sp: SyncProject) -> dict[str, Any]:
+    sp.project.roundtrip("load", "hubspot", "salesforce")
+    sp.project.roundtrip("transform")
+    sp.project.roundtrip("sync", SYNC)
+    return _last_run(sp)
+
+
+def _state(sp: SyncProject) -> sqlite3.Connection:
+    con = sp.state()
+    con.row_factory = sqlite3.Row
+    return con
+
+
+def _last_run(sp: SyncProject) -> dict[str, Any]:
+    with _state(sp) as con:
+        row = con.execute(
+            "select * from two_way_runs where sync = ? order by started_at desc limit 1", [SYNC]
+        ).fetchone()
+    return dict(row)
+
+
+def _links(sp: SyncProject) -> dict[str, tuple[str, str]]:
+    with _state(sp) as con:
+        rows = con.execute(
+            "select map_id, crm_object, crm_id from two_way_links where sync = ? and status = 'active'",
+            [SYNC],
+        ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _values(sp: SyncProject, map_id: str, crm: tuple[str, str], prop: str, fields: dict[str, str]):
+    obj, crm_id = crm
+    with sp.world() as world:
+        hub = world.execute(
+            f"select {prop} from hubspot_contacts where id = ?", [int(map_id)]
+        ).fetchone()[0]
+        sf = world.execute(
+            f'select "{fields[obj]}" from {SF_TABLE[obj]} where "Id" = ?', [crm_id]
+        ).fetchone()[0]
+    return hub, sf
+
+
+def _hubspot_writes(sp: SyncProject) -> dict[tuple[int, str], int]:
+    with sp.world() as world:
+        rows = world.execute(
+            "select object_id, property, count(*) from hubspot_property_history group by 1, 2"
+        ).fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProject) -> None:
+    rng = random.Random(14)
+    sp.project.roundtrip("sync", SYNC)  # the first sync: links, fills and the first reconciliation
+    first = _last_run(sp)
+    assert first["status"] == "succeeded" and first["links"] > 1000
+    quiet = _round(sp)  # the writes read back by the next load are not changes (no echo)
+    assert (quiet["to_map"], quiet["to_crm"], quiet["requests"]) == (0, 0, 0), quiet
+
+    # edits fall within the loads' cursor overlap (5 minutes before the last change loaded): the
+    # world clock stands still between advances, and the syncs' writes are stamped with it
+    paths = sp.project.sandbox
+    for round_no in range(1, 4):
+        now = WorldInfo.read(paths).now.replace(tzinfo=None)
+        links = _links(sp)
+        chosen = rng.sample(sorted(links), 24)
+        expected: dict[tuple[str, str], tuple[str, str]] = {}  # (map id, prop) → (hub, sf)
+        both_sides: dict[tuple[str, str], str] = {}  # (map id, prop) → the losing value
+        crossings = 0
+        for n, map_id in enumerate(chosen):
+            obj, crm_id = links[map_id]
+            prop, fields = BOTH[rng.randrange(len(BOTH))]
+            value = f"R{round_no}-{rng.randrange(10**6)}"
+            case = n % 3
+            if case in (0, 2):
+                edits.edit(
+                    paths, "hubspot", "contacts", map_id, prop, value, now - timedelta(minutes=3)
+                )
+            if case in (1, 2):
+                other = value if case == 1 else f"{value}-crm"
+                crm_minutes = rng.choice([2, 4])  # newer or older than the HubSpot edit
+                edits.edit(paths, "salesforce", obj, crm_id, fields[obj], other,
+                           now - timedelta(minutes=crm_minutes))  # fmt: skip
+            if case == 2:
+                winner = f"{value}-crm" if crm_minutes == 2 else value
+                both_sides[(map_id, prop)] = value if winner != value else f"{value}-crm"
+            else:
+                winner = value
+            expected[(map_id, prop)] = (winner, winner, fields)  # type: ignore[assignment]
+            crossings += 1
+        before = _hubspot_writes(sp)
+        run = _round(sp)
+        assert run["status"] == "succeeded", run
+        assert run["to_map"] + run["to_crm"] == crossings, run  # one field write per change
+        for (map_id, prop), (hub, sf, fields) in expected.items():  # type: ignore[misc]
+            assert _values(sp, map_id, links[map_id], prop, fields) == (hub, sf), (map_id, prop)
+        after = _hubspot_writes(sp)
+        assert all(after[k] - before.get(k, 0) <= 1 for k in after)
+        with _state(sp) as con:
+            conflicts = {
+                (r["map_id"], r["field"]): (r["map_value"], r["crm_value"], r["winner"], r["rule"])
+                for r in con.execute(
+                    "select * from sync_conflicts where run_id = ?", [run["run_id"]]
+                ).fetchall()
+            }
+        assert set(conflicts) == set(both_sides)
+        for key, loser in both_sides.items():
+            map_value, crm_value, winner, rule = conflicts[key]
+            assert rule == "newest" and loser in (map_value, crm_value)
+            assert (map_value if winner == "crm" else crm_value) == loser
+
+    still = _round(sp)
+    assert (still["to_map"], still["to_crm"], still["requests"]) == (0, 0, 0), still
+
+
+def test_delete_retires_the_link_and_conversion_re_points_it(sp: SyncProject) -> None:
+    sp.project.roundtrip("sync", SYNC)
+    links = _links(sp)
+    leads = sorted(m for m, (obj, _) in links.items() if obj == "Lead")
+    deleted, converted = leads[0], leads[1]
+    paths = sp.project.sandbox
+    now = WorldInfo.read(paths).now.replace(tzinfo=None)
+    hub_before, _ = _values(sp, deleted, links[deleted], "phone", BOTH[2][1])
+    edits.delete(paths, "salesforce", "Lead", links[deleted][1], now)
+    contact_id = edits.convert_lead(paths, links[converted][1], now)
+    run = _round(sp)
+    assert (run["to_map"], run["to_crm"]) == (0, 0), run  # the new Contact holds the same values
+    after = _links(sp)
+    assert deleted not in after and after[converted] == ("Contact", contact_id)
+    with _state(sp) as con:
+        reason = con.execute(
+            "select reason from two_way_links where sync = ? and map_id = ?", [SYNC, deleted]
+        ).fetchone()[0]
+        by = con.execute(
+            "select linked_by from two_way_links where sync = ? and map_id = ?", [SYNC, converted]
+        ).fetchone()[0]
+    assert reason == f"Salesforce Lead {links[deleted][1]} deleted or merged"
+    assert by == "lead conversion"
+    assert (
+        _values(sp, deleted, after.get(deleted, links[deleted]), "phone", BOTH[2][1])[0]
+        == hub_before
+    )
+    with duckdb.connect(str(paths.truth_db), read_only=True) as truth:
+        kinds = truth.execute("select kind from record_edits order by kind").fetchall()
+    assert kinds == [("convert",), ("delete",)]
+
+
+def test_real_time_changes_share_the_state_with_the_scheduled_path(
+    sp: SyncProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events applied one record at a time (`apply_change` → `send_plans` → `commit`, as the
+    event inbox will) cross once; the next scheduled run, after a load, neither redoes them nor
+    sends their echo back."""
+    from reverse.state import SCHEMA as ONE_WAY
+    from reverse.two_way.apply import apply_change, commit
+    from reverse.two_way.send import send_plans
+    from reverse.two_way.spec import load_two_way
+    from reverse.two_way.state import SCHEMA, find_link
+    from reverse.writers import open_writer
+    from roundtrip.endpoints import open_endpoints
+    from roundtrip.settings import load_settings
+    from warehouse.state_store import connect_state
+
+    sp.project.roundtrip("sync", SYNC)
+    assert _round(sp)["requests"] == 0
+    paths = sp.project.sandbox
+    now = WorldInfo.read(paths).now.replace(tzinfo=None)
+    links = _links(sp)
+    rng = random.Random(1314)
+    events = []  # (side, record id, fields) as webhooks would report them
+    for n, map_id in enumerate(rng.sample(sorted(links), 6)):
+        obj, crm_id = links[map_id]
+        value = f"RT-{rng.randrange(10**6)}"
+        if n % 2 == 0:
+            edits.edit(paths, "hubspot", "contacts", map_id, "phone", value, now)
+            events.append(("map", map_id, {"phone": value}, map_id, value))
+        else:
+            edits.edit(paths, "salesforce", obj, crm_id, "Title", value, now)
+            events.append(("crm", crm_id, {"Title": value}, map_id, value))
+
+    for key, value in sp.project.env.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(sp.project.root)
+    (spec,) = load_two_way()
+    state = connect_state(sp.project.warehouse / "state" / "reverse.sqlite", ONE_WAY + SCHEMA)
+    with open_endpoints(settings, ["hubspot", "salesforce"]) as endpoints:
+        writers = {e.system: open_writer(e.system, e, server_paced=True) for e in endpoints}
+        for side, record_id, fields, _, _ in events:
+            link = find_link(state, spec.name, side, record_id)
+            assert link is not None
+            plan = apply_change(state, spec, link, side, fields, now)
+            assert len(plan.writes()) == 1 and len(next(iter(plan.writes().values()))) == 1
+            sent = send_plans(spec, writers, [plan])
+            assert sent.error is None and not sent.rejects
+            commit(state, spec, plan, "event-test", refused=sent.not_accepted(plan))
+            echo = {"map": "crm", "crm": "map"}[side]  # the value coming back as an event
+            back = (
+                {"Phone": fields.get("phone")} if side == "map" else {"jobtitle": fields["Title"]}
+            )
+            assert apply_change(state, spec, link, echo, back, now).writes() == {}
+        for writer in writers.values():
+            writer.client.close()
+    state.close()
+    for side, _, _, map_id, value in events:
+        obj, crm_id = links[map_id]
+        prop, fields = BOTH[2] if side == "map" else BOTH[3]
+        assert _values(sp, map_id, (obj, crm_id), prop, fields) == (value, value)
+    run = _round(sp)  # the scheduled path sees both sides agree with the state
+    assert (run["to_map"], run["to_crm"], run["requests"]) == (0, 0, 0), run
