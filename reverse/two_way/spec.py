@@ -186,7 +186,9 @@ def load_two_way(path: Path = DEFAULT_SPECS) -> list[TwoWaySpec]:
         raise SpecError(f"cannot read sync specs {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from None
-    syncs = document.get("two_way", []) if isinstance(document, dict) else None
+    if not isinstance(document, dict):  # the same words as the one-way specs' loader
+        raise SpecError(f"{path}: expected a mapping with `syncs:` (and optional `defaults:`)")
+    syncs = document.get("two_way", [])
     if not isinstance(syncs, list):
         raise SpecError(f"{path}: `two_way` must be a list of two-way syncs")
     specs = [_sync(raw, f"{path.name} two_way[{n}]") for n, raw in enumerate(syncs)]
