@@ -41,7 +41,9 @@ def rebased_package(venv: Path, package: str, base_url: str, into: Path) -> Path
     change); put its parent first on PYTHONPATH."""
     (site,) = venv.glob(f"lib/python3*/site-packages/{package}")
     copy = into / package
-    shutil.copytree(site, copy)
+    # without the compiled files: a patch of the same length made in the second pip installed
+    # the package would leave the old bytecode looking current, and the old URL would run
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for path in copy.rglob("*"):
         if path.suffix in (".py", ".yaml", ".json") and HUBSPOT_API in path.read_text():
             path.write_text(path.read_text().replace(HUBSPOT_API, base_url))
