@@ -150,6 +150,19 @@ class HubSpotClient(VendorClient):
                                                           "maxConcurrentRequests": 10}},
         )  # fmt: skip
 
+    def subscribe_webhooks(
+        self, app_id: str, developer_api_key: str, subscriptions: Sequence[tuple[str, str | None]]
+    ) -> None:
+        """`POST /webhooks/v3/{appId}/subscriptions` for each (eventType, propertyName or None)."""
+        for event_type, prop in subscriptions:
+            body: dict[str, Any] = {"eventType": event_type, "active": True}
+            if prop:
+                body["propertyName"] = prop
+            self.transport.request(
+                "POST", f"/webhooks/v3/{app_id}/subscriptions",
+                params={"hapikey": developer_api_key}, json=body,
+            )  # fmt: skip
+
     # ------------------------------------------------------------------ batch writes
     def batch_update(self, object_type: str, inputs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """`POST /crm/v3/objects/{type}/batch/update` with at most `batch_limit` inputs

@@ -76,6 +76,11 @@ class SandboxPaths:
     def server_log(self) -> Path:
         return self.root / "server.log"
 
+    @property
+    def webhook_backlog(self) -> Path:
+        """Contact changes `sandbox advance` made, for the HubSpot stand-in to deliver."""
+        return self.root / "pending_webhooks.jsonl"
+
 
 def read_json(path: Path) -> dict[str, Any] | None:
     """Return the JSON object in `path`, or None when the file does not exist."""

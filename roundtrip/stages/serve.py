@@ -48,6 +48,13 @@ HEARTBEAT_SECONDS = 10.0
 # A real-time worker gives a failing vendor this long within one batch, then puts the batch back
 # in the inbox (realtime/worker.py) and stays responsive; the batch load keeps its 300 s.
 RETRY_SECONDS_PER_BATCH = 20.0
+# what the app subscribes to (README, "Real time"): the flows' activities and contact lifecycle
+WEBHOOK_SUBSCRIPTIONS = (
+    ("contact.propertyChange", "recent_conversion_event_name"),
+    ("contact.propertyChange", "hs_email_last_click_date"),
+    ("contact.creation", None),
+    ("contact.deletion", None),
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,9 @@ def serve(settings: Settings, options: ServeOptions) -> None:
             credentials = endpoints["hubspot"].credentials
             hubspot.set_webhook_target(
                 credentials["app_id"], credentials["developer_api_key"], target
+            )
+            hubspot.subscribe_webhooks(
+                credentials["app_id"], credentials["developer_api_key"], WEBHOOK_SUBSCRIPTIONS
             )
         workers: list[Worker] = []
 

@@ -24,6 +24,7 @@ from sandbox.generator.hubspot import DEAL_STAGE
 from sandbox.generator.people import make_people
 from sandbox.generator.pools import SENIORITIES
 from sandbox.generator.salesforce import Counters
+from sandbox.generator.webhook_backlog import queue_contact_events
 from sandbox.generator.writer import insert, replacing, update
 from sandbox.state import SCALES, SandboxPaths, WorldInfo
 
@@ -319,6 +320,7 @@ def advance(paths: SandboxPaths, days: int) -> WorldInfo:
         con.execute("DETACH truth")
         write_tables(con, world)
         write_meta(con, new_info)
+        queue_contact_events(con, paths.webhook_backlog, info.now)
     with replacing(paths.truth_db, copy_from=paths.truth_db) as tcon:
         for table, frame in truth.items():
             insert(tcon, table, frame)

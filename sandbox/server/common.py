@@ -238,6 +238,8 @@ class VendorContext:
     auth: TokenAuthority
     now: datetime
     faults: FaultState = field(init=False)
+    # called after the vendor's API changed records: (object type, [(id, {property: value})], created)
+    on_write: Callable[[str, list[tuple[int, dict[str, Any]]], bool], None] | None = None
 
     @property
     def vendor_credentials(self) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from sandbox.server.hubspot_errors import HubSpotPolicy
 
 def create_app(ctx: VendorContext) -> Starlette:
     policy = HubSpotPolicy()
+    dispatcher = hubspot_webhooks.Dispatcher(ctx)
+    ctx.on_write = dispatcher.written
 
     async def token(request: Request) -> Response:
         """POST /oauth/v1/token, and its successors /oauth/v3/token and /oauth/2026-03/token
@@ -55,6 +57,6 @@ def create_app(ctx: VendorContext) -> Starlette:
         ),
         *hubspot_crm.endpoints(ctx, policy),
         *hubspot_marketing.endpoints(ctx, policy),
-        *hubspot_webhooks.endpoints(ctx, hubspot_webhooks.Dispatcher(ctx)),
+        *hubspot_webhooks.endpoints(ctx, dispatcher),
     ]
     return build_app(ctx, policy, endpoints)

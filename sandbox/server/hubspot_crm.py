@@ -542,11 +542,17 @@ class Crm:
             )
         return values
 
-    def write(self, obj: ObjectType, items: list[tuple[int, dict[str, str | None]]]) -> None:
-        """Set property values on records (one statement per property, not per record) and
-        append them to the property history."""
-        if not items:
-            return
+    def write(
+        self, obj: ObjectType, items: list[tuple[int, dict[str, str | None]]], created: bool = False
+    ) -> None:
+        """Set property values on records (one statement per property, not per record), append
+        them to the property history, and tell the webhook dispatcher (`ctx.on_write`)."""
+        if any(values for _, values in items):
+            self.store(obj, items)
+        if items and self.ctx.on_write is not None:
+            self.ctx.on_write(obj.name, items, created)
+
+    def store(self, obj: ObjectType, items: list[tuple[int, dict[str, str | None]]]) -> None:
         self.snapshots.invalidate(obj.table)
         written = pa.table(
             {
@@ -644,8 +650,8 @@ class Crm:
                 record_id, created = new_id, True
             else:
                 record_id, created = row[0], False
-            if values:
-                self.write(obj, [(record_id, values)])
+            if values or created:
+                self.write(obj, [(record_id, values)], created)
             props = sorted(set(values) | set(obj.defaults))
             record = self.fetch(obj, [str(record_id)], props)[0]
             record["new"] = created

@@ -1,7 +1,10 @@
 """HubSpot's Webhooks API, the vendor side: the app's target URL, and signed deliveries of
 contact events to it with HubSpot's retry policy.
 
-- `PUT|GET /webhooks/v3/{appId}/settings` (developer API key in `hapikey`): the target URL.
+- `PUT|GET /webhooks/v3/{appId}/settings` (developer API key in `hapikey`): the target URL;
+  `POST|GET /webhooks/v3/{appId}/subscriptions`: contact.creation, contact.deletion and
+  contact.propertyChange of a named property. API writes of contacts (batch update, upsert)
+  are delivered as those events (`changeSource: INTEGRATION`) when subscribed.
 - Deliveries: a JSON array of at most 100 events per POST (eventId, subscriptionId, portalId,
   appId, occurredAt in epoch ms, subscriptionType, attemptNumber, objectId, propertyName,
   propertyValue, changeSource), signed with the app's client secret: `X-HubSpot-Signature-v3`
@@ -13,6 +16,8 @@ contact events to it with HubSpot's retry policy.
   after 400, 401, 403, 404 or 405; a 429 is retried after its Retry-After; a request has 5 s to
   be answered. Here: 1 min doubling (1, 2, 4 … 512 min, about 17 h in all, with jitter), scaled
   by the environment variable ROUNDTRIP_SANDBOX_WEBHOOK_RETRY_SCALE (tests use small values).
+- What `sandbox advance` changed while the servers were down (sandbox/generator/webhook_backlog.py)
+  is delivered, as subscribed, when the stand-in starts.
 - `POST /_sandbox/activity` (sandbox only, not HubSpot's): people click marketing e-mails or
   submit HubSpot forms now; the world records the click or submission and the matching
   `contact.propertyChange` events are delivered.
@@ -36,6 +41,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -93,26 +99,89 @@ class Dispatcher:
         self.ids = itertools.count(int(time.time() * 1000) * 1000)
         self.task: asyncio.Task[None] | None = None
         self.wake = asyncio.Event()
+        self.deliver_backlog()
+
+    def deliver_backlog(self) -> None:
+        """Queue what `sandbox advance` changed while the servers were down (as subscribed)."""
+        backlog = self.ctx.paths.webhook_backlog
+        if not backlog.exists():
+            return
+        lines = backlog.read_text().splitlines()
+        backlog.unlink()
+        events = []
+        for line in lines:
+            change = json.loads(line)
+            kind, prop = change["subscriptionType"], change.get("propertyName")
+            if self.target() and self.subscribed(kind, prop):
+                events.append(self.event(kind, change["objectId"], change["occurredAt"], prop,
+                                         change.get("propertyValue"), source="CRM_UI"))  # fmt: skip
+        if events:
+            self.enqueue(events)
 
     @property
     def app_id(self) -> str:
         return str(self.ctx.vendor_credentials.get("app_id", ""))
 
-    def target(self) -> str | None:
+    def settings(self) -> dict[str, Any]:
         try:
-            return json.loads(self.settings_file.read_text()).get("targetUrl")
+            return dict(json.loads(self.settings_file.read_text()))
         except (FileNotFoundError, ValueError):
-            return None
+            return {}
 
-    def event(self, kind: str, object_id: int, occurred_ms: int, value: str) -> dict[str, Any]:
-        prop, source = ACTIVITY_PROPERTIES[kind]
-        return {
+    def save(self, settings: dict[str, Any]) -> None:
+        self.settings_file.write_text(json.dumps(settings))
+
+    def target(self) -> str | None:
+        return self.settings().get("targetUrl")
+
+    def subscribed(self, event_type: str, prop: str | None = None) -> bool:
+        return any(
+            s.get("active", True) and s.get("eventType") == event_type
+            and (prop is None or s.get("propertyName") == prop)
+            for s in self.settings().get("subscriptions", [])
+        )  # fmt: skip
+
+    def written(
+        self, object_type: str, items: list[tuple[int, dict[str, Any]]], created: bool
+    ) -> None:
+        """Contact events for an API write (changeSource INTEGRATION), as subscribed."""
+        if object_type != "contacts" or not self.target():
+            return
+        now_ms = int(time.time() * 1000)
+        events = []
+        for record_id, values in items:
+            if created and self.subscribed("contact.creation"):
+                events.append(self.event("contact.creation", record_id, now_ms))
+            events += [
+                self.event("contact.propertyChange", record_id, now_ms, prop, value)
+                for prop, value in values.items()
+                if self.subscribed("contact.propertyChange", prop)
+            ]
+        if events:
+            self.enqueue(events)
+
+    def event(
+        self,
+        subscription_type: str,
+        object_id: int,
+        occurred_ms: int,
+        prop: str | None = None,
+        value: Any = None,
+        source: str = "INTEGRATION",
+    ) -> dict[str, Any]:
+        event = {
             "eventId": next(self.ids), "subscriptionId": 1, "portalId": PORTAL_ID,
             "appId": int(self.app_id or 0), "occurredAt": occurred_ms,
-            "subscriptionType": "contact.propertyChange", "attemptNumber": 0,
-            "objectId": object_id, "propertyName": prop, "propertyValue": value,
-            "changeSource": source,
+            "subscriptionType": subscription_type, "attemptNumber": 0,
+            "objectId": object_id, "changeSource": source,
         }  # fmt: skip
+        if prop is not None:
+            event.update(propertyName=prop, propertyValue=value)
+        return event
+
+    def activity(self, kind: str, object_id: int, occurred_ms: int, value: str) -> dict[str, Any]:
+        prop, source = ACTIVITY_PROPERTIES[kind]
+        return self.event("contact.propertyChange", object_id, occurred_ms, prop, value, source)
 
     def enqueue(self, events: list[dict[str, Any]]) -> None:
         self.pending.extend(events)
@@ -203,9 +272,41 @@ def endpoints(ctx: VendorContext, dispatcher: Dispatcher) -> list[Endpoint]:
                     {"status": "error", "message": "targetUrl must be an absolute URL",
                      "category": "VALIDATION_ERROR", "correlationId": str(uuid.uuid4())}, 400,
                 ))  # fmt: skip
-            dispatcher.settings_file.write_text(json.dumps(body))
-        current = json.loads(dispatcher.settings_file.read_text()) if dispatcher.target() else {}
-        return json_response({**current, "createdAt": None})
+            dispatcher.save({**dispatcher.settings(), **body})
+        current = dispatcher.settings()
+        current.pop("subscriptions", None)
+        return json_response(current)
+
+    async def subscriptions(request: Request) -> Response:
+        """`POST /webhooks/v3/{appId}/subscriptions` ({eventType, propertyName, active}) and
+        `GET` (their list); subscribing twice to the same event and property is a no-op."""
+        check_key(request)
+        settings = dispatcher.settings()
+        current = settings.get("subscriptions", [])
+        if request.method == "GET":
+            return json_response({"results": current})
+        body = json.loads(await request.body() or b"{}")
+        event_type = body.get("eventType") if isinstance(body, dict) else None
+        if event_type not in ("contact.creation", "contact.deletion", "contact.propertyChange"):
+            raise VendorError(json_response(
+                {"status": "error", "message": f"Unsupported eventType {event_type!r}",
+                 "category": "VALIDATION_ERROR", "correlationId": str(uuid.uuid4())}, 400,
+            ))  # fmt: skip
+        if event_type == "contact.propertyChange" and not body.get("propertyName"):
+            raise VendorError(json_response(
+                {"status": "error", "message": "propertyName is required for propertyChange",
+                 "category": "VALIDATION_ERROR", "correlationId": str(uuid.uuid4())}, 400,
+            ))  # fmt: skip
+        same = [s for s in current if (s.get("eventType"), s.get("propertyName"))
+                == (event_type, body.get("propertyName"))]  # fmt: skip
+        if same:
+            return json_response(same[0])
+        subscription = {"id": len(current) + 1, "eventType": event_type,
+                        "propertyName": body.get("propertyName"),
+                        "active": bool(body.get("active", True)),
+                        "createdAt": datetime.now(UTC).isoformat()}  # fmt: skip
+        dispatcher.save({**settings, "subscriptions": [*current, subscription]})
+        return json_response(subscription, 201)
 
     async def activity(request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")
@@ -217,14 +318,16 @@ def endpoints(ctx: VendorContext, dispatcher: Dispatcher) -> list[Endpoint]:
             ))  # fmt: skip
         people = record_activity(ctx, kind, count, int(body.get("seed", 0)))
         now_ms = int(time.time() * 1000)
-        events = [dispatcher.event(kind, p["contact_id"], now_ms, p["value"]) for p in people]
+        events = [dispatcher.activity(kind, p["contact_id"], now_ms, p["value"]) for p in people]
         for person, event in zip(people, events, strict=True):
             person.update(event_id=event["eventId"], occurred_ms=now_ms)
-        dispatcher.enqueue(events)
+        if dispatcher.subscribed("contact.propertyChange", ACTIVITY_PROPERTIES[kind][0]):
+            dispatcher.enqueue(events)
         return json_response({"results": people})
 
     return [
         Endpoint("/webhooks/v3/{appId}/settings", settings, ("GET", "PUT"), public=True),
+        Endpoint("/webhooks/v3/{appId}/subscriptions", subscriptions, ("GET", "POST"), public=True),
         Endpoint("/_sandbox/activity", activity, ("POST",), public=True),
     ]
 

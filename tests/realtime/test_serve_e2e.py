@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from monitor.history import connect_history, read_results
@@ -78,6 +79,43 @@ def people_in_salesforce(project: Project) -> set[str]:
         ).fetchall()}  # fmt: skip
 
 
+def api_writes_reach_the_inbox_as_subscribed(project: Project) -> None:
+    """An integration's write of a subscribed contact property comes back as a signed webhook;
+    an unsubscribed one does not."""
+    server = json.loads(project.sandbox.server_json.read_text())["urls"]["hubspot"]
+    hubspot = json.loads(project.sandbox.credentials_json.read_text())["hubspot"]
+    with httpx.Client(base_url=server, timeout=30) as http:
+        subscribed = http.post(
+            f"/webhooks/v3/{hubspot['app_id']}/subscriptions",
+            params={"hapikey": hubspot["developer_api_key"]},
+            json={"eventType": "contact.propertyChange", "propertyName": "phone", "active": True},
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        written = http.post(
+            "/crm/v3/objects/contacts/batch/update",
+            headers={"Authorization": f"Bearer {hubspot['access_token']}"},
+            json={"inputs": [{"id": "101", "properties": {"phone": "+1 555 0100",
+                                                          "jobtitle": "CMO"}}]},
+        )  # fmt: skip
+        assert written.status_code == 200, written.text
+
+    def delivered() -> list[dict]:
+        con = inbox(project)
+        try:
+            rows = con.execute(
+                "select payload from inbox where source = 'hubspot' and record_key = "
+                "'hubspot:contact:101' and payload like '%INTEGRATION%'"
+            ).fetchall()
+        finally:
+            con.close()
+        return [json.loads(r[0]) for r in rows]
+
+    wait_until(lambda: bool(delivered()), "the API write's webhook in the inbox")
+    assert [(e["propertyName"], e["propertyValue"]) for e in delivered()] == [
+        ("phone", "+1 555 0100")
+    ]
+
+
 def check_salesforce(project: Project, known: set[str], campaigns: bool = True) -> None:
     """What the flows promise, judged against the simulation's truth in the world file: `known`
     are the people in Salesforce before the simulation (a click by someone a later form made a
@@ -118,6 +156,7 @@ def test_forms_and_clicks_reach_salesforce_once_and_health_measures_it(
     assert health.returncode == 0, health.stdout + health.stderr
     measured = latency_result(p)
     assert measured.value < 5 and "submissions in the last" in measured.message
+    api_writes_reach_the_inbox_as_subscribed(p)
     listed = p.roundtrip("events", "list", "--status", "done", "--limit", "5")
     assert "Event inbox: done" in listed.stdout and "lead.changed" in listed.stdout
     assert serve.stop() == 0
@@ -215,3 +254,31 @@ def test_salesforce_down_makes_events_wait_then_apply_once(project: Project) -> 
     assert serve.stop() == 0
     down(paths=p.sandbox)
     check_salesforce(p, known, campaigns=False)
+
+
+def test_what_sandbox_advance_changed_arrives_as_webhooks_at_the_next_start(
+    project: Project,
+) -> None:
+    p = project
+    Serve(p, "--salesforce-poll-seconds", "0").stop()  # subscribes the app, as a developer would
+    old_clock = datetime.fromisoformat(json.loads(p.sandbox.world_json.read_text())["now"])
+    p.roundtrip("sandbox", "advance", "--days", "1")
+    with world(p) as con:
+        created = {r[0] for r in con.execute(
+            "select id from hubspot_contacts where created_at > ?", [old_clock.replace(tzinfo=None)]
+        ).fetchall()}  # fmt: skip
+    assert created
+    serve = Serve(p, "--salesforce-poll-seconds", "0")
+
+    def delivered() -> set[int]:
+        con = inbox(p)
+        try:
+            rows = con.execute(
+                "select payload from inbox where kind = 'contact.creation'"
+            ).fetchall()
+        finally:
+            con.close()
+        return {json.loads(r[0])["objectId"] for r in rows}
+
+    wait_until(lambda: delivered() == created, "a contact.creation webhook per new contact")
+    assert serve.stop() == 0
