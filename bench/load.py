@@ -9,11 +9,13 @@ allowed request rate and failed requests.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import duckdb
 import psutil
 
 from bench.naive_load import SYSTEMS as NAIVE_SYSTEMS
+from connectors.registry import SYSTEMS
 from sandbox import control
 from sandbox.generator import generate
 from sandbox.state import SandboxPaths
@@ -37,6 +40,28 @@ def project_env(root: Path, warehouse: str) -> dict[str, str]:
         PYTHONSAFEPATH="1",  # the working folder's `sandbox/` must not shadow the package
     )
     return env
+
+
+CRM_ONLY = ("hubspot", "salesforce")
+
+
+@contextlib.contextmanager
+def bench_project(
+    name: str, scale: str, seed: int, systems: Iterable[str] | None = None
+) -> Iterator[tuple[Path, SandboxPaths, dict[str, str]]]:
+    """A throw-away project: a world generated at `scale`, an empty warehouse, and the CLI's
+    environment for it (only `systems` enabled, when given): (root, sandbox, env)."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-{scale}-") as tmp:
+        root = Path(tmp)
+        (root / "roundtrip.toml").write_text("")
+        sandbox = SandboxPaths(root / "sandbox")
+        generate(sandbox, seed=seed, scale=scale)
+        env = project_env(root, "warehouse")
+        if systems is not None:
+            env.update(
+                {f"ROUNDTRIP_{s.upper()}_ENABLED": "false" for s in SYSTEMS if s not in systems}
+            )
+        yield root, sandbox, env
 
 
 def measure(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
@@ -79,14 +104,10 @@ def _last_run(warehouse: Path) -> list[tuple]:
 
 def run(scale: str, seed: int = 42) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix=f"bench-load-{scale}-") as tmp:
-        root = Path(tmp)
-        (root / "roundtrip.toml").write_text("")
-        sandbox = SandboxPaths(root / "sandbox")
-        generate(sandbox, seed=seed, scale=scale)
+    with bench_project("load", scale, seed) as (root, sandbox, env):
         roundtrip = [sys.executable, "-m", "roundtrip", "load"]
         with control.running(sandbox):  # servers up once, outside the measured processes
-            seconds, rss = measure(roundtrip, project_env(root, "warehouse"))
+            seconds, rss = measure(roundtrip, env)
             total_records = 0
             for system, records, requests, _retries, system_seconds, _extract in _last_run(
                 root / "warehouse"
@@ -100,7 +121,7 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
             figures["full_load_records_per_s"] = round(total_records / seconds)
             figures["full_load_peak_rss_mib"] = round(rss)
 
-            again, _ = measure(roundtrip, project_env(root, "warehouse"))
+            again, _ = measure(roundtrip, env)
             figures["no_change_load_seconds"] = round(again, 1)
             figures["no_change_share_of_full"] = f"{again / seconds:.1%}"
 

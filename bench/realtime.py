@@ -27,7 +27,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,8 @@ from typing import Any
 import duckdb
 import psutil
 
-from bench.load import project_env
+from bench.load import CRM_ONLY, bench_project
 from sandbox import control
-from sandbox.generator import generate
 from sandbox.simulate import sign
 from sandbox.state import SandboxPaths, read_json
 
@@ -45,7 +43,6 @@ RECEIVER_POSTS = 3000
 CONCURRENCY = 32
 BURST = (50, 60)  # activities per second, seconds
 KILL_TRIALS = 10
-OTHER_SYSTEMS = ("google_ads", "meta_ads", "linkedin_ads", "ga4")
 
 
 def _free_port() -> int:
@@ -220,13 +217,7 @@ def _effects(sandbox: SandboxPaths, truth: list[dict[str, Any]], root: Path) -> 
 
 def run(scale: str, seed: int = 42) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix=f"bench-realtime-{scale}-") as tmp:
-        root = Path(tmp)
-        (root / "roundtrip.toml").write_text("")
-        sandbox = SandboxPaths(root / "sandbox")
-        generate(sandbox, seed=seed, scale=scale)
-        env = project_env(root, "warehouse")
-        env.update({f"ROUNDTRIP_{s.upper()}_ENABLED": "false" for s in OTHER_SYSTEMS})
+    with bench_project("realtime", scale, seed, CRM_ONLY) as (root, sandbox, env):
         # HubSpot retries a failed delivery after 1 min, 2 min, …; the kill trials wait 0.6 s, 1.2 s, …
         # (the stand-ins are started by this process, so the setting goes to its environment)
         os.environ["ROUNDTRIP_SANDBOX_WEBHOOK_RETRY_SCALE"] = "0.01"

@@ -4,23 +4,14 @@ and transformed sandbox world; the target at scale S is under 10 s."""
 from __future__ import annotations
 
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from bench.load import measure, project_env
+from bench.load import bench_project, measure
 from sandbox import control
-from sandbox.generator import generate
-from sandbox.state import SandboxPaths
 
 
 def run(scale: str, seed: int = 42) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix=f"bench-report-{scale}-") as tmp:
-        root = Path(tmp)
-        (root / "roundtrip.toml").write_text("")
-        sandbox = SandboxPaths(root / "sandbox")
-        generate(sandbox, seed=seed, scale=scale)
-        env = project_env(root, "warehouse")
+    with bench_project("report", scale, seed) as (root, sandbox, env):
         roundtrip = [sys.executable, "-m", "roundtrip"]
         with control.running(sandbox):
             measure([*roundtrip, "load"], env)

@@ -14,21 +14,17 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from bench.load import measure, project_env
+from bench.load import CRM_ONLY, bench_project, measure
 from sandbox import control
-from sandbox.generator import generate
-from sandbox.state import SandboxPaths
 
 SYNC = "hubspot_contact_scores"
 RATE_LIMIT = (190, 10)  # HubSpot Pro / Enterprise: 190 requests per rolling 10 s
 BATCH = 100
-OTHER_SYSTEMS = ("google_ads", "meta_ads", "linkedin_ads", "ga4")
 
 
 def _last_run(warehouse: Path) -> dict[str, Any]:
@@ -56,13 +52,7 @@ def _change_tenth_of_scores(published: Path) -> int:
 
 def run(scale: str, seed: int = 42) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix=f"bench-reverse-{scale}-") as tmp:
-        root = Path(tmp)
-        (root / "roundtrip.toml").write_text("")
-        sandbox = SandboxPaths(root / "sandbox")
-        generate(sandbox, seed=seed, scale=scale)
-        env = project_env(root, "warehouse")
-        env.update({f"ROUNDTRIP_{s.upper()}_ENABLED": "false" for s in OTHER_SYSTEMS})
+    with bench_project("reverse", scale, seed, CRM_ONLY) as (root, sandbox, env):
         roundtrip = [sys.executable, "-m", "roundtrip"]
         warehouse = root / "warehouse"
         with control.running(sandbox):

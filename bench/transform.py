@@ -4,23 +4,14 @@ freshly loaded sandbox world, and of a second run with nothing new loaded."""
 from __future__ import annotations
 
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from bench.load import measure, project_env
+from bench.load import bench_project, measure
 from sandbox import control
-from sandbox.generator import generate
-from sandbox.state import SandboxPaths
 
 
 def run(scale: str, seed: int = 42) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix=f"bench-transform-{scale}-") as tmp:
-        root = Path(tmp)
-        (root / "roundtrip.toml").write_text("")
-        sandbox = SandboxPaths(root / "sandbox")
-        generate(sandbox, seed=seed, scale=scale)
-        env = project_env(root, "warehouse")
+    with bench_project("transform", scale, seed) as (_root, sandbox, env):
         roundtrip = [sys.executable, "-m", "roundtrip"]
         with control.running(sandbox):
             measure([*roundtrip, "load"], env)

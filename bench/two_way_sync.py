@@ -16,20 +16,17 @@ from __future__ import annotations
 import random
 import sqlite3
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.load import measure, project_env
+from bench.load import CRM_ONLY, bench_project, measure
 from sandbox import control, edits
-from sandbox.generator import generate
 from sandbox.state import SandboxPaths, WorldInfo
 
 SYNC = "contacts_two_way"
 RATE_LIMIT = (190, 10)  # HubSpot Pro / Enterprise: 190 requests per rolling 10 s
 BATCH = 100
-OTHER_SYSTEMS = ("google_ads", "meta_ads", "linkedin_ads", "ga4")
 FIELDS = (("phone", "Phone"), ("jobtitle", "Title"), ("firstname", "FirstName"))
 
 
@@ -71,13 +68,7 @@ def _edit_one_percent(warehouse: Path, sandbox: SandboxPaths, seed: int) -> int:
 
 def run(scale: str, seed: int = 42) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix=f"bench-two-way-{scale}-") as tmp:
-        root = Path(tmp)
-        (root / "roundtrip.toml").write_text("")
-        sandbox = SandboxPaths(root / "sandbox")
-        generate(sandbox, seed=seed, scale=scale)
-        env = project_env(root, "warehouse")
-        env.update({f"ROUNDTRIP_{s.upper()}_ENABLED": "false" for s in OTHER_SYSTEMS})
+    with bench_project("two-way", scale, seed, CRM_ONLY) as (root, sandbox, env):
         roundtrip = [sys.executable, "-m", "roundtrip"]
         warehouse = root / "warehouse"
         measure([*roundtrip, "load"], env)

@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from starlette.routing import Route
 from realtime.activities import email_match_key, normalized_email
 from realtime.flows import FlowsConfig
 from realtime.inbox import Event, Inbox
-from realtime.signatures import SignatureError, verify_form, verify_hubspot
+from realtime.signatures import ReceiverSecrets, SignatureError, verify_form, verify_hubspot
 
 log = logging.getLogger("roundtrip.receiver")
 
@@ -44,17 +43,6 @@ MAX_FORM_BYTES = 16_384
 MAX_FORM_FIELD_CHARS = 1_000
 HUBSPOT_EVENT_KEYS = ("eventId", "subscriptionType", "objectId", "occurredAt")
 UNAVAILABLE = JSONResponse({"status": "unavailable", "reason": "the inbox could not commit"}, 503)
-
-
-@dataclass(frozen=True)
-class ReceiverSecrets:
-    """HubSpot's app client secret and the website forms' shared secret (None: endpoint off)."""
-
-    hubspot_app_secret: str | None
-    form_secret: str | None
-
-    def __repr__(self) -> str:  # never print the secrets
-        return "ReceiverSecrets(***)"
 
 
 class IpRateLimit:

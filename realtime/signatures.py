@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import time
+from dataclasses import dataclass
 
 HUBSPOT_SIGNATURE = "X-HubSpot-Signature-v3"
 HUBSPOT_TIMESTAMP = "X-HubSpot-Request-Timestamp"
@@ -33,6 +34,17 @@ _HUBSPOT_DECODE = {
     "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$", "%27": "'",
     "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReceiverSecrets:
+    """HubSpot's app client secret and the website forms' shared secret (None: endpoint off)."""
+
+    hubspot_app_secret: str | None
+    form_secret: str | None
+
+    def __repr__(self) -> str:  # never print the secrets
+        return "ReceiverSecrets(***)"
 
 
 class SignatureError(ValueError):

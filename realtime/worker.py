@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 import string
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from connectors.http.errors import QuotaExhausted, VendorError, VendorUnavailable
@@ -219,11 +220,24 @@ class Worker:
                 for page in self.salesforce.query(soql):
                     for record in page:
                         key = keys.get(str(record.get("Email") or "").strip().lower())
-                        if key and (sobject == "Contact" or key not in people):
-                            people.setdefault(key, Person(sobject, record["Id"]))
-                            if sobject == "Contact":
-                                people[key] = Person(sobject, record["Id"])
+                        known = people.get(key) if key else None
+                        contact_over_lead = (
+                            sobject == "Contact" and known and known.sobject == "Lead"
+                        )
+                        if key and (known is None or contact_over_lead):
+                            people[key] = Person(sobject, record["Id"])  # the oldest of its kind
         return people
+
+    def _answers(
+        self,
+        items: list[tuple[int, dict[str, Any]]],
+        send: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    ) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+        """(seq, record, Salesforce's result) for (seq, record) pairs sent in collections of 200."""
+        for part in _chunks(items, BATCH_SIZE):
+            results = send([record for _, record in part])
+            yield from ((seq, record, result)
+                        for (seq, record), result in zip(part, results, strict=True))  # fmt: skip
 
     def _upsert_leads(
         self,
@@ -251,26 +265,18 @@ class Worker:
                     updates.append((seq, record))
                 else:
                     outcomes[seq].notes.append(f"{person.sobject} {person.id} unchanged")
-        for part in _chunks(creates, BATCH_SIZE):
-            results = self.salesforce.collection_create([r for _, r in part])
-            for (seq, _), result in zip(part, results, strict=True):
-                activity = chosen[seq]
-                if result.get("success"):
-                    people[activity.match_key] = Person("Lead", result["id"], created=True)
-                    outcomes[seq].notes.append(f"{flow.name}: Lead {result['id']} created")
-                else:
-                    outcomes[seq].error = f"{flow.name}: Lead not created: {_errors(result)}"
-        for part in _chunks(updates, BATCH_SIZE):
-            results = self.salesforce.collection_update([r for _, r in part])
-            for (seq, record), result in zip(part, results, strict=True):
-                if result.get("success"):
-                    outcomes[seq].notes.append(
-                        f"{flow.name}: {record['attributes']['type']} {record['id']} updated"
-                    )
-                else:
-                    outcomes[
-                        seq
-                    ].error = f"{flow.name}: {record['id']} not updated: {_errors(result)}"
+        for seq, _, result in self._answers(creates, self.salesforce.collection_create):
+            if result.get("success"):
+                people[chosen[seq].match_key] = Person("Lead", result["id"], created=True)
+                outcomes[seq].notes.append(f"{flow.name}: Lead {result['id']} created")
+            else:
+                outcomes[seq].error = f"{flow.name}: Lead not created: {_errors(result)}"
+        for seq, record, result in self._answers(updates, self.salesforce.collection_update):
+            if result.get("success"):
+                kind = record["attributes"]["type"]
+                outcomes[seq].notes.append(f"{flow.name}: {kind} {record['id']} updated")
+            else:
+                outcomes[seq].error = f"{flow.name}: {record['id']} not updated: {_errors(result)}"
         if flow.campaign_from:
             self._join_campaigns(flow, chosen, people, outcomes)
 
@@ -304,16 +310,12 @@ class Worker:
             members.append((seq, {"attributes": {"type": "CampaignMember"},
                                   "CampaignId": campaign_id, who: person.id,
                                   "Status": flow.campaign_status}))  # fmt: skip
-        for part in _chunks(members, BATCH_SIZE):
-            results = self.salesforce.collection_create([r for _, r in part])
-            for (seq, record), result in zip(part, results, strict=True):
-                codes = {e.get("statusCode") for e in result.get("errors") or []}
-                if result.get("success") or codes == {"DUPLICATE_VALUE"}:
-                    outcomes[seq].notes.append(f"member of Campaign {record['CampaignId']}")
-                else:
-                    outcomes[
-                        seq
-                    ].error = f"{flow.name}: Campaign member not added: {_errors(result)}"
+        for seq, record, result in self._answers(members, self.salesforce.collection_create):
+            codes = {e.get("statusCode") for e in result.get("errors") or []}
+            if result.get("success") or codes == {"DUPLICATE_VALUE"}:
+                outcomes[seq].notes.append(f"member of Campaign {record['CampaignId']}")
+            else:
+                outcomes[seq].error = f"{flow.name}: Campaign member not added: {_errors(result)}"
 
     def _create_tasks(
         self,
@@ -344,15 +346,12 @@ class Worker:
                 "TaskSubtype": "Task",
                 "ActivityDate": activity.occurred_at.date().isoformat(),
             }))  # fmt: skip
-        for part in _chunks(tasks, BATCH_SIZE):
-            results = self.salesforce.collection_upsert(
-                "Task", "Roundtrip_Event_Id__c", [r for _, r in part]
-            )
-            for (seq, _), result in zip(part, results, strict=True):
-                if result.get("success"):
-                    outcomes[seq].notes.append(f"{flow.name}: Task {result['id']}")
-                else:
-                    outcomes[seq].error = f"{flow.name}: Task not written: {_errors(result)}"
+        upsert = partial(self.salesforce.collection_upsert, "Task", "Roundtrip_Event_Id__c")
+        for seq, _, result in self._answers(tasks, upsert):
+            if result.get("success"):
+                outcomes[seq].notes.append(f"{flow.name}: Task {result['id']}")
+            else:
+                outcomes[seq].error = f"{flow.name}: Task not written: {_errors(result)}"
 
 
 def _placeholders(template: str) -> list[str]:

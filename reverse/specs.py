@@ -184,8 +184,8 @@ def _parse_min_change(raw: Any, targets: list[str], where: str) -> dict[str, flo
     return parsed
 
 
-def load_specs(path: Path = DEFAULT_SPECS) -> list[SyncSpec]:
-    """Every sync of the spec file, shape-checked."""
+def read_spec_document(path: Path) -> dict[str, Any]:
+    """The spec file's top-level mapping (one-way `syncs:` and `defaults:`, `two_way:`)."""
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except OSError as exc:
@@ -194,6 +194,12 @@ def load_specs(path: Path = DEFAULT_SPECS) -> list[SyncSpec]:
         raise SpecError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise SpecError(f"{path}: expected a mapping with `syncs:` (and optional `defaults:`)")
+    return document
+
+
+def load_specs(path: Path = DEFAULT_SPECS) -> list[SyncSpec]:
+    """Every sync of the spec file, shape-checked."""
+    document = read_spec_document(path)
     defaults = document.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise SpecError(f"{path}: `defaults` must be a mapping of setting: value")

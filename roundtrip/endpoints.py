@@ -4,11 +4,13 @@ sandbox's public files (server.json, credentials.json, world.json) — never its
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from connectors.client import Endpoint
 from connectors.registry import vendor
+from realtime.signatures import ReceiverSecrets
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from sandbox.state import SandboxPaths, WorldInfo, read_json
@@ -72,3 +74,17 @@ def open_endpoints(settings: Settings, systems: list[str]) -> Iterator[list[Endp
             else:
                 endpoints.append(Endpoint(s.name, "real", None, s.credentials))
         yield endpoints
+
+
+def receiver_secrets(settings: Settings) -> ReceiverSecrets:
+    """The sandbox's own secrets when HubSpot is a stand-in, else the environment's
+    (ROUNDTRIP_HUBSPOT_APP_SECRET, ROUNDTRIP_FORM_SECRET)."""
+    if settings.system("hubspot").is_sandbox:
+        credentials = read_json(SandboxPaths(settings.sandbox_dir).credentials_json) or {}
+        return ReceiverSecrets(
+            credentials.get("hubspot", {}).get("client_secret"),
+            credentials.get("website", {}).get("form_secret"),
+        )
+    return ReceiverSecrets(
+        os.environ.get("ROUNDTRIP_HUBSPOT_APP_SECRET"), os.environ.get("ROUNDTRIP_FORM_SECRET")
+    )

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from croniter import croniter
 
-from reverse.specs import DEFAULT_SPECS, SpecError
+from reverse.specs import DEFAULT_SPECS, SpecError, read_spec_document
 
 MAP, CRM = "map", "crm"  # the two sides: HubSpot (marketing automation) and Salesforce (CRM)
 MAP_SYSTEM, CRM_SYSTEM, MAP_OBJECT = "hubspot", "salesforce", "contacts"
@@ -180,15 +179,7 @@ def _sync(raw: Any, where: str) -> TwoWaySpec:
 
 def load_two_way(path: Path = DEFAULT_SPECS) -> list[TwoWaySpec]:
     """Every two-way sync of the spec file's `two_way:` list, shape-checked (none without it)."""
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except OSError as exc:
-        raise SpecError(f"cannot read sync specs {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(document, dict):  # the same words as the one-way specs' loader
-        raise SpecError(f"{path}: expected a mapping with `syncs:` (and optional `defaults:`)")
-    syncs = document.get("two_way", [])
+    syncs = read_spec_document(path).get("two_way", [])
     if not isinstance(syncs, list):
         raise SpecError(f"{path}: `two_way` must be a list of two-way syncs")
     specs = [_sync(raw, f"{path.name} two_way[{n}]") for n, raw in enumerate(syncs)]

@@ -31,15 +31,15 @@ from connectors.hubspot import HubSpotClient
 from connectors.salesforce import SalesforceClient
 from realtime.flows import DEFAULT_FLOWS_FILE, FlowError, load_flows
 from realtime.inbox import Inbox
-from realtime.receiver import ReceiverSecrets, create_app
+from realtime.receiver import create_app
 from realtime.salesforce_poll import SalesforcePoller
 from realtime.worker import SalesforceFields, Worker
-from roundtrip.endpoints import open_endpoints
+from roundtrip.endpoints import open_endpoints, receiver_secrets
 from roundtrip.errors import UserError
 from roundtrip.schedule import Scheduler
 from roundtrip.settings import Settings
 from roundtrip.stages.schedule import scheduled_jobs, scheduler_lock
-from sandbox.state import SandboxPaths, read_json
+from sandbox.state import read_json
 from warehouse.location import WarehousePaths
 from warehouse.lock import WriterBusy, writer_lock
 
@@ -69,20 +69,6 @@ class ServeOptions:
 
 def serve_info_path(settings: Settings) -> Path:
     return WarehousePaths(settings.warehouse_dir).state_dir / "serve.json"
-
-
-def receiver_secrets(settings: Settings) -> ReceiverSecrets:
-    """The sandbox's own secrets when HubSpot is a stand-in, else the environment's
-    (ROUNDTRIP_HUBSPOT_APP_SECRET, ROUNDTRIP_FORM_SECRET)."""
-    if settings.system("hubspot").is_sandbox:
-        credentials = read_json(SandboxPaths(settings.sandbox_dir).credentials_json) or {}
-        return ReceiverSecrets(
-            credentials.get("hubspot", {}).get("client_secret"),
-            credentials.get("website", {}).get("form_secret"),
-        )
-    return ReceiverSecrets(
-        os.environ.get("ROUNDTRIP_HUBSPOT_APP_SECRET"), os.environ.get("ROUNDTRIP_FORM_SECRET")
-    )
 
 
 def _scheduler(settings: Settings, stack: ExitStack) -> Scheduler:

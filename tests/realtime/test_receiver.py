@@ -16,7 +16,8 @@ import uvicorn
 
 from realtime.flows import load_flows
 from realtime.inbox import Inbox
-from realtime.receiver import MAX_FORM_BYTES, IpRateLimit, ReceiverSecrets, create_app
+from realtime.receiver import MAX_FORM_BYTES, IpRateLimit, create_app
+from realtime.signatures import ReceiverSecrets
 from sandbox.server.hubspot_webhooks import sign as hubspot_sign
 from sandbox.simulate import sign as website_sign
 
