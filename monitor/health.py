@@ -18,8 +18,10 @@ from monitor.checks.base import CheckContext, grade
 from monitor.checks.units import UNITS
 from monitor.config import CheckConfig, MonitorConfig, MonitorConfigError, load_monitor_config
 from monitor.history import append_results, connect_history, record_run, status_since
+from monitor.load_gate import gate
 from monitor.results import CheckResult, Severity, Status
 from monitor.systems import Systems
+from warehouse.load_state import latest
 from warehouse.location import WarehousePaths
 from warehouse.publish import connect_published
 
@@ -67,7 +69,8 @@ def run_health(
 ) -> list[CheckResult]:
     """Run the `only` checks (default: every enabled one) now, store the results, route alerts
     (`dispatcher`; None: no alerting) and return the results, the router's own
-    `alert_delivery` results included. `now` is the monitoring clock; FileNotFoundError when
+    `alert_delivery` results included. Every check of a system whose last load failed fails
+    (monitor/load_gate.py). `now` is the monitoring clock; FileNotFoundError when
     nothing was published yet."""
     config = config or load_monitor_config(None, systems)
     checks = config.select(only)
@@ -79,6 +82,7 @@ def run_health(
     with connect_published(paths) as con:
         ctx = CheckContext(con, now, systems, paths)
         results = [result for check in checks for result in evaluate(check, ctx)]
+    results = gate(results, checks, latest(paths))
     state = connect_history(paths)
     try:
         run_id = record_run(

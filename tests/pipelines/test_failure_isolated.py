@@ -8,6 +8,8 @@ import duckdb
 import pytest
 
 from monitor.alerts.state import open_alerts
+from monitor.history import connect_history, read_results
+from monitor.results import CheckResult, Status
 from tests.conftest import Project
 from warehouse.location import WarehousePaths
 
@@ -17,6 +19,14 @@ pytestmark = pytest.mark.slow
 def _open_alerts(paths: WarehousePaths) -> list[tuple[str, str, str]]:
     with sqlite3.connect(paths.state_file("monitor")) as con:
         return [(a.check, a.subject, a.severity.name) for a in open_alerts(con)]
+
+
+def _last_health(paths: WarehousePaths) -> list[CheckResult]:
+    con = connect_history(paths)
+    try:
+        return [stored.result for stored in read_results(con, last_runs=1)]
+    finally:
+        con.close()
 
 
 def _last_runs(paths: WarehousePaths) -> dict[str, str]:
@@ -48,6 +58,14 @@ def test_a_vendor_down_for_a_whole_load_alerts_at_once_while_the_others_publish(
     health = project.roundtrip("health", "load_status", check=False)
     assert health.returncode == 2
     assert "last load failed" in health.stdout
+    # every other check of the failed system fails too, with the reason; the healthy one passes
+    fresh = project.roundtrip("health", "source_freshness", check=False)
+    assert fresh.returncode == 2
+    results = {(r.check, r.subject): r for r in _last_health(paths)}
+    linkedin = results[("source_freshness", "linkedin_ads")]
+    assert linkedin.status is Status.FAIL
+    assert linkedin.message.startswith("last load failed at ")
+    assert results[("source_freshness", "ga4")].status is Status.PASS
 
     project.roundtrip("sandbox", "faults", "linkedin_ads", "--clear")
     project.roundtrip("load", "linkedin_ads")
