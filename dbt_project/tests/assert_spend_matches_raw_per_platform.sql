@@ -1,14 +1,18 @@
-{#- Total spend in the campaign view equals the raw spend of every enabled ad platform (to the micro). -#}
-{%- set raw_totals = {
-    'google_ads': ('ad_group_daily', ads_micros_to_units('sum(cost_micros)')),
-    'meta_ads': ('adset_daily', ads_money('sum(spend)')),
-    'linkedin_ads': ('campaign_daily', ads_money('sum(cost_in_local_currency)')),
+{#- Total spend in the campaign view equals the raw spend of every enabled ad platform (to the
+    micro): retyped values coerced as staging does, rows with a value that does not parse left
+    out (they are listed in stg_drift__rejected_values). -#}
+{%- set raw_spend = {
+    'google_ads': ('ad_group_daily', 'cost_micros', ads_micros_to_units),
+    'meta_ads': ('adset_daily', 'spend', ads_money),
+    'linkedin_ads': ('campaign_daily', 'cost_in_local_currency', ads_money),
 } %}
 with raw_spend as (
     select cast(null as varchar) as platform, cast(null as decimal(18, 6)) as spend where false
-    {%- for platform, (table, total) in raw_totals.items() if var(platform ~ '_enabled', true) %}
+    {%- for platform, (table, column, as_money) in raw_spend.items() if var(platform ~ '_enabled', true) %}
     union all
-    select '{{ platform }}', {{ total }} from {{ source(platform, table) }}
+    select '{{ platform }}', sum({{ as_money(numeric_field(platform, table, column)) }})
+    from {{ source(platform, table) }}
+    where {{ numeric_fields_parse(platform, table) }}
     {%- endfor %}
 ),
 

@@ -13,6 +13,7 @@ from monitor.checks import (
     load_status,
     load_success,
     record_count,
+    rejected_values,
     rejects,
     schema_changes,
     sync_roundtrip,
@@ -35,6 +36,7 @@ KINDS: dict[str, CheckKind] = {
         dbt_tests,
         schema_changes,
         rejects,
+        rejected_values,
         api_versions,
     )
 }

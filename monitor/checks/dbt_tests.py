@@ -1,6 +1,8 @@
 """dbt test failures: the tests (and models) that failed or errored in the last `dbt build` or
 `dbt test`, from dbt's `run_results.json` (`<warehouse>/work/dbt_target/`). A failed build
-leaves the published warehouse as it was, so this is where its failures show."""
+leaves the published warehouse as it was, so this is where its failures show (`roundtrip
+transform` runs this check at once when its build fails). A test is named with the model it
+tests (from the build's `manifest.json`), e.g. "not_null_x_spend (test of x)"."""
 
 from __future__ import annotations
 
@@ -30,6 +32,33 @@ def run_results_path(ctx: CheckContext) -> Path:
     return ctx.paths.work_dir / "dbt_target" / "run_results.json"
 
 
+def tested_models(target: Path) -> dict[str, str]:
+    """Test unique_id → the name of the model it tests, from the build's manifest (empty when
+    there is none or it cannot be read)."""
+    try:
+        nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    tested = {}
+    for unique_id, node in nodes.items():
+        if not unique_id.startswith("test."):
+            continue
+        attached = node.get("attached_node") or next(
+            (n for n in node.get("depends_on", {}).get("nodes", []) if n.startswith("model.")), None
+        )
+        if attached:
+            tested[unique_id] = attached.split(".")[-1]
+    return tested
+
+
+def node_name(unique_id: str, tested: dict[str, str]) -> str:
+    """A test as "<test> (test of <model>)", a model as its unique_id."""
+    if not unique_id.startswith("test."):
+        return unique_id
+    name = unique_id.split(".")[-2]
+    return f"{name} (test of {tested[unique_id]})" if unique_id in tested else name
+
+
 def evaluate(ctx: CheckContext, opts: DbtTestsOptions) -> list[Observation]:
     path = run_results_path(ctx)
     if not path.exists():
@@ -53,10 +82,8 @@ def evaluate(ctx: CheckContext, opts: DbtTestsOptions) -> list[Observation]:
         ]
     counted = FAILING | ({"warn"} if opts.count_warnings else set())
     failing = [n for n in nodes if str(n.get("status")) in counted]
-    names = [
-        n["unique_id"].split(".")[-2] if n["unique_id"].startswith("test.") else n["unique_id"]
-        for n in failing
-    ]
+    tested = tested_models(path.parent) if failing else {}
+    names = [node_name(n["unique_id"], tested) for n in failing]
     summary = ", ".join(names[:SHOWN]) + (
         f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
     )
@@ -71,6 +98,7 @@ def evaluate(ctx: CheckContext, opts: DbtTestsOptions) -> list[Observation]:
         "failures": [
             {
                 "unique_id": n["unique_id"],
+                "model": tested.get(n["unique_id"]),
                 "status": n.get("status"),
                 "failures": n.get("failures"),
                 "message": (n.get("message") or "")[:500],

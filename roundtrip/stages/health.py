@@ -3,9 +3,11 @@ enable, each with its vendor's freshness facts."""
 
 from __future__ import annotations
 
+import logging
+
 from connectors.api_versions import lifecycle, upgrade_target
 from connectors.registry import vendor
-from monitor.config import MonitorConfig
+from monitor.config import MonitorConfig, MonitorConfigError, load_monitor_config
 from monitor.health import run_health
 from monitor.results import CheckResult
 from monitor.systems import AdTables, ApiVersionFacts, MonitoredSystem
@@ -13,6 +15,8 @@ from roundtrip.clock import now
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from warehouse.location import WarehousePaths
+
+log = logging.getLogger("roundtrip.health")
 
 
 def api_facts(name: str) -> ApiVersionFacts:
@@ -51,3 +55,16 @@ def health(
         return run_health(watched_systems(settings), paths, now(settings), only, config=config)
     except FileNotFoundError as exc:
         raise UserError(str(exc)) from None
+
+
+def alert_now(settings: Settings, kind: str, why: str) -> list[CheckResult]:
+    """Run every configured check of `kind` now (storing and routing its results), because of
+    `why` (a failed load, a failed build); a problem doing so is logged as one line, never
+    raised: the stage's own result stands."""
+    try:
+        config = load_monitor_config(None, watched_systems(settings))
+        names = tuple(c.name for c in config.select() if c.kind == kind)
+        return health(settings, names, config=config) if names else []
+    except (MonitorConfigError, UserError, OSError) as exc:
+        log.warning("could not alert %s through the health checks: %s", why, exc)
+        return []

@@ -5,20 +5,14 @@ routes instead of when the data runs stale."""
 
 from __future__ import annotations
 
-import logging
-
 from monitor.checks.load_status import KIND as LOAD_STATUS
-from monitor.config import MonitorConfigError, load_monitor_config
 from monitor.results import CheckResult
 from pipelines.runner import LoadResult, run_load
 from roundtrip.clock import now
 from roundtrip.endpoints import open_endpoints, sandbox_identity
-from roundtrip.errors import UserError
 from roundtrip.settings import Settings
-from roundtrip.stages.health import health, watched_systems
+from roundtrip.stages.health import alert_now
 from warehouse.location import WarehousePaths
-
-log = logging.getLogger("roundtrip.load")
 
 
 def load(settings: Settings, systems: list[str], *, full_refresh: bool = False) -> LoadResult:
@@ -38,12 +32,5 @@ def load(settings: Settings, systems: list[str], *, full_refresh: bool = False) 
 
 
 def alert_failed_loads(settings: Settings) -> list[CheckResult]:
-    """Run every configured `load_status` check now (storing and routing its results); a problem
-    doing so is logged as one line, never raised: the load's own result stands."""
-    try:
-        config = load_monitor_config(None, watched_systems(settings))
-        names = tuple(c.name for c in config.select() if c.kind == LOAD_STATUS.name)
-        return health(settings, names, config=config) if names else []
-    except (MonitorConfigError, UserError, OSError) as exc:
-        log.warning("could not alert the failed load through the health checks: %s", exc)
-        return []
+    """Run every configured `load_status` check now (stored and routed; never raises)."""
+    return alert_now(settings, LOAD_STATUS.name, "the failed load")

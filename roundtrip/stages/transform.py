@@ -1,5 +1,6 @@
 """`roundtrip transform`: `dbt build` on the working warehouse under the writer lock, then publish
-the read-only copy — only when the build succeeded."""
+the read-only copy — only when the build succeeded. A failed build runs the `dbt_tests` health
+checks at once, so the failing models and tests are alerted through the usual routes."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.registry import vendor
+from monitor.checks.dbt_tests import KIND as DBT_TESTS
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
+from roundtrip.stages.health import alert_now
 from warehouse.location import WarehousePaths
 from warehouse.lock import writer_lock
 from warehouse.publish import publish
@@ -154,4 +157,6 @@ def run_transform(
         run = invoke_dbt(["build"], settings, paths, verbose=verbose)
         if run.ok:
             publish(paths)
+    if not run.ok:  # the published warehouse stays as it was: say why through the alert routes
+        alert_now(settings, DBT_TESTS.name, "the failed dbt build")
     return TransformResult(run.ok, run.ok, run.failures, run.summary, dbt_log_file(paths))

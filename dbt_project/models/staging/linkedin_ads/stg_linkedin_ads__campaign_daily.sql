@@ -8,11 +8,12 @@ renamed as (
         account_id,
         cast(campaign_id as varchar) as ad_group_id,
         date as date_day,
-        impressions,
-        clicks,
-        {{ ads_money('cost_in_local_currency') }} as spend,
-        cast(one_click_leads as double) as platform_conversions
+        {{ numeric_field('linkedin_ads', 'campaign_daily', 'impressions') }} as impressions,
+        {{ numeric_field('linkedin_ads', 'campaign_daily', 'clicks') }} as clicks,
+        {{ ads_money(numeric_field('linkedin_ads', 'campaign_daily', 'cost_in_local_currency')) }} as spend,
+        cast({{ numeric_field('linkedin_ads', 'campaign_daily', 'one_click_leads') }} as double) as platform_conversions
     from source
+    where {{ numeric_fields_parse('linkedin_ads', 'campaign_daily') }}
 )
 
 select * from renamed

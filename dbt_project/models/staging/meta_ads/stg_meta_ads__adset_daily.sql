@@ -10,11 +10,12 @@ renamed as (
         adset_id as ad_group_id,
         adset_name as ad_group_name,
         date as date_day,
-        impressions,
-        clicks,
-        {{ ads_money('spend') }} as spend,
-        cast(leads as double) as platform_conversions
+        {{ numeric_field('meta_ads', 'adset_daily', 'impressions') }} as impressions,
+        {{ numeric_field('meta_ads', 'adset_daily', 'clicks') }} as clicks,
+        {{ ads_money(numeric_field('meta_ads', 'adset_daily', 'spend')) }} as spend,
+        cast({{ numeric_field('meta_ads', 'adset_daily', 'leads') }} as double) as platform_conversions
     from source
+    where {{ numeric_fields_parse('meta_ads', 'adset_daily') }}
 )
 
 select * from renamed
