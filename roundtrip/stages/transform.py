@@ -12,6 +12,7 @@ from pathlib import Path
 
 from connectors.registry import vendor
 from monitor.checks.dbt_tests import KIND as DBT_TESTS
+from roundtrip.clock import now
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from roundtrip.stages.health import alert_now
@@ -50,20 +51,28 @@ def build_summary(results: list, seconds: float) -> str:
     return f"{counted}; {warnings} warnings, {failures} failures; {seconds:.1f} s"
 
 
-def dbt_vars(settings: Settings) -> dict[str, bool | int]:
+def dbt_vars(settings: Settings) -> dict[str, object]:
     """Per system: `<system>_enabled` from the settings, and the hours after which its dbt source
     freshness warns (what its vendor descriptor allows) and errors (that plus the freshness
-    check's default `critical`, as `roundtrip health` judges it). dbt wants whole hours."""
+    check's default `critical`, as `roundtrip health` judges it). dbt wants whole hours.
+    For `marts.system_freshness`: `as_of_columns` (system → its tables' "as of" columns, from
+    the vendor descriptors, as the freshness check reads them) and `data_clock` (now on the
+    monitoring clock: the sandbox's in sandbox mode)."""
     from monitor.checks.freshness import KIND
     from monitor.checks.units import HOURS
 
     critical_hours = HOURS.parse(KIND.critical)
-    values: dict[str, bool | int] = {}
+    values: dict[str, object] = {}
+    as_of: dict[str, dict[str, str]] = {}
     for system in settings.systems.values():
-        allowed = vendor(system.name).freshness_hours
+        described = vendor(system.name)
+        allowed = described.freshness_hours
         values[f"{system.name}_enabled"] = system.enabled
         values[f"{system.name}_freshness_warn_hours"] = math.ceil(allowed)
         values[f"{system.name}_freshness_error_hours"] = math.ceil(allowed + critical_hours)
+        as_of[system.name] = {t.name: t.as_of for t in described.tables if t.as_of}
+    values["as_of_columns"] = as_of
+    values["data_clock"] = now(settings).isoformat()
     return values
 
 

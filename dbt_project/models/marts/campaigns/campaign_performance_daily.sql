@@ -4,7 +4,8 @@
     ratios marketing reads (var `marketing_metrics`, the one definition of each metric).
     A campaign name known to an ad platform or Salesforce decides platform and id; other activity keeps
     the platform its UTMs point to (or 'ga4' / 'crm') and is keyed by its name and the channel its own
-    UTMs give it.
+    UTMs give it. `data_as_of` / `is_stale` mark the rows of a platform whose source systems are
+    behind (marts.system_freshness): the transform builds on what is there.
 -#}
 with campaigns as (
     select * from {{ ref('int_campaigns_unioned') }}
@@ -99,6 +100,24 @@ aggregated as (
     group by 1, 2, 3, 4, 5, 6, 7
 ),
 
+platform_systems as (
+    select * from (values
+        ('google_ads', 'google_ads'), ('meta_ads', 'meta_ads'), ('linkedin_ads', 'linkedin_ads'),
+        ('ga4', 'ga4'), ('email', 'hubspot'), ('crm', 'hubspot'), ('crm', 'salesforce')
+    ) as mapping (platform, system)
+),
+
+platform_freshness as (
+    select
+        platform_systems.platform,
+        min(system_freshness.data_as_of) as data_as_of,
+        bool_or(system_freshness.is_stale) as is_stale
+    from platform_systems
+    inner join {{ ref('system_freshness') }} as system_freshness
+        on platform_systems.system = system_freshness.system and system_freshness.is_enabled
+    group by platform_systems.platform
+),
+
 final as (
     select
         {{ dbt.hash(dbt.concat(['aggregated.platform', "'|'", 'cast(aggregated.date_day as varchar)', "'|'", 'aggregated.campaign_key', "'|'", "coalesce(aggregated.sub_channel, '')"])) }}
@@ -128,12 +147,15 @@ final as (
         aggregated.won_opportunities,
         aggregated.revenue,
         aggregated.campaign_responses,
+        platform_freshness.data_as_of,
+        coalesce(platform_freshness.is_stale, false) as is_stale,
         {%- for name in marketing_metric_names() %}
         {{ marketing_metric(name, 'aggregated.') }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from aggregated
     left join campaigns
         on aggregated.platform = campaigns.platform and aggregated.campaign_id = campaigns.campaign_id
+    left join platform_freshness on aggregated.platform = platform_freshness.platform
 )
 
 select * from final
