@@ -213,6 +213,7 @@ def _extract(
     full_refresh: bool,
     progress: LoadProgress,
     loader: ThreadPoolExecutor,
+    build: Callable[[str], Callable[[Endpoint, LoadContext], DltSource]],
 ) -> _Extracted:
     """Extract and normalize one system into load packages (files in its pipeline folder)."""
     pipeline = make_pipeline(paths, endpoint.system)
@@ -233,7 +234,7 @@ def _extract(
                 extracted.notice = alignment.notice
                 extracted.full_reload = alignment.full_reload
                 progress.console.print(f"{endpoint.system}: {alignment.notice}", soft_wrap=True)
-        source = source_builder(endpoint.system)(endpoint, ctx)
+        source = build(endpoint.system)(endpoint, ctx)
         started = time.monotonic()
         refresh = full_refresh or extracted.full_reload
         pipeline.extract(source, refresh="drop_sources" if refresh else None)
@@ -309,10 +310,12 @@ def run_load(
     full_refresh: bool = False,
     console: Console | None = None,
     lock_timeout: float = 3600.0,
+    build: Callable[[str], Callable[[Endpoint, LoadContext], DltSource]] = source_builder,
 ) -> LoadResult:
     """Load every endpoint's system; publish when any succeeded. Never raises for one system's
     failure: it is recorded in `monitor.load_runs` and returned. Raises PublishRefused when the
-    working file fails verification (warehouse/verify.py)."""
+    working file fails verification (warehouse/verify.py). `build` gives each system's dlt
+    source (the audit's refetch passes its own: pipelines/audit.py)."""
     # logs and CI captures are not 80 columns wide: do not truncate the summary there
     console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     paths.ensure()
@@ -332,7 +335,15 @@ def run_load(
                     loader.submit(
                         _load,
                         _extract(
-                            endpoint, paths, working, run_id, now, full_refresh, progress, loader
+                            endpoint,
+                            paths,
+                            working,
+                            run_id,
+                            now,
+                            full_refresh,
+                            progress,
+                            loader,
+                            build,
                         ),
                         paths,
                         working,

@@ -274,6 +274,28 @@ def transform(ctx: click.Context, verbose: bool) -> None:
     click.echo("transform: dbt build succeeded; published the read-only warehouse")
 
 
+@cli.command("audit")
+@click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
+@click.pass_context
+def audit(ctx: click.Context, systems: tuple[str, ...]) -> None:
+    """Find and refetch updates the incremental loads missed (Salesforce, HubSpot).
+
+    Lists only ids and modification stamps at the vendor (Salesforce SystemModstamp, HubSpot's
+    last-modified date), compares them with the published warehouse and refetches by id every
+    record the warehouse lacks or holds older, through the normal load (merge, publish). Counts
+    go to monitor.audit_runs and the `audit` health check. Runs weekly on `[schedule] audit`.
+    Exit code 1 when the refetch failed.
+    """
+    from roundtrip.stages.audit import audit as run_audit
+    from roundtrip.stages.audit import summary_lines
+
+    result = run_audit(_settings(ctx), list(systems))
+    for line in summary_lines(result):
+        click.echo(line)
+    if not result.ok:
+        ctx.exit(1)
+
+
 @cli.command("restore")
 @click.option("--previous", is_flag=True, help="Put back the copy published before the last one.")
 @click.pass_context

@@ -138,8 +138,9 @@ def _system_settings(system: str, file_config: dict, config_path: str) -> System
 
 
 # `health` has no default: each check runs on its own `schedule` (monitor.yml) unless it is set
-SCHEDULE_KEYS = ("load_transform", "health")
-DEFAULT_SCHEDULE = {"load_transform": "0 * * * *"}
+SCHEDULE_KEYS = ("load_transform", "health", "audit")
+# the audit against missed updates (`roundtrip audit`): weekly, Sunday 03:30 local time
+DEFAULT_SCHEDULE = {"load_transform": "0 * * * *", "audit": "30 3 * * 0"}
 
 
 def _schedule_settings(file_config: dict, config_path: str) -> dict[str, str]:

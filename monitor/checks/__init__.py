@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from monitor.checks import (
     api_versions,
+    audit,
     completeness,
     dbt_tests,
     event_latency,
@@ -37,6 +38,7 @@ KINDS: dict[str, CheckKind] = {
         schema_changes,
         rejects,
         rejected_values,
+        audit,
         api_versions,
     )
 }
