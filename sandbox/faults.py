@@ -32,8 +32,13 @@ class Faults:
 
     latency_ms: int = 0
     error_rate: float = 0.0
+    # Retry-After (seconds) on the injected 5xx, as a 503 may say (RFC 9110 §10.2.3); None: none
+    error_retry_after: int | None = None
     burst_429: int = 0
     retry_after: int = 1
+    # the vendor's own regain estimate for a rate-limit refusal, in seconds (Meta reports
+    # `estimated_time_to_regain_access` in whole minutes, ≥ 1: tests set a few seconds)
+    regain_seconds: int | None = None
     rate_limit: str | None = None  # "N/S": N requests per S seconds
     token_ttl: int | None = None
     malformed_page: int | None = None
@@ -89,8 +94,10 @@ def _name(text: str) -> str:
 _PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "latency_ms": (_int(0), "an integer ≥ 0"),
     "error_rate": (_rate, "a number between 0 and 1"),
+    "error_retry_after": (_int(0), "an integer ≥ 0 (seconds)"),
     "burst_429": (_int(0), "an integer ≥ 0"),
     "retry_after": (_int(0), "an integer ≥ 0 (seconds)"),
+    "regain_seconds": (_int(0), "an integer ≥ 0 (seconds)"),
     "rate_limit": (_rate_limit, "N/S, e.g. 100/10 (N requests per S seconds)"),
     "token_ttl": (_int(1), "an integer ≥ 1 (seconds)"),
     "malformed_page": (_int(1), "an integer ≥ 1 (the Nth list page)"),

@@ -101,6 +101,8 @@ class VendorPolicy:
 
     default_limit: tuple[int, float] = (100, 10.0)
     daily_limit: int = 250_000
+    # the `regain_seconds` fault, for vendors that report their own regain estimate (Meta)
+    regain_seconds: int | None = None
 
     def token(self, request: Request) -> str | None:
         return bearer(request.headers.get("authorization"))
@@ -151,6 +153,7 @@ class FaultState:
         if stamp != self._stamp:
             self._stamp = stamp
             self.settings = read_faults(self._paths, self._vendor)
+            self._policy.regain_seconds = self.settings.regain_seconds
             self._reset()
         return self.settings
 
@@ -172,7 +175,10 @@ class FaultState:
             wait = math.ceil(interval - (now - self._window_start))
             return self._policy.rate_limited(max(wait, 1), self.usage())
         if self.settings.error_rate and self._rng.random() < self.settings.error_rate:
-            return self._policy.server_error()
+            refusal = self._policy.server_error()
+            if self.settings.error_retry_after is not None:
+                refusal.headers["Retry-After"] = str(self.settings.error_retry_after)
+            return refusal
         return None
 
     def usage(self) -> Usage:

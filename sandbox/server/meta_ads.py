@@ -452,7 +452,7 @@ def page_offset(params: dict[str, str], limit: int) -> int:
 # Per-request facts the policy needs but is not handed (each request runs in its own task):
 # the path (insights or not → code 80000 or 17) and the minutes until access is regained.
 _request_path: ContextVar[str] = ContextVar("meta_request_path", default="")
-_regain_minutes: ContextVar[int] = ContextVar("meta_regain_minutes", default=0)
+_regain_minutes: ContextVar[float] = ContextVar("meta_regain_minutes", default=0)
 _VERSION = re.compile(r"v\d+\.\d+")
 
 
@@ -489,7 +489,13 @@ class MetaPolicy(VendorPolicy):
             error = MetaError(
                 "(#17) User request limit reached", code=17, subcode=2446079, transient=True
             )
-        _regain_minutes.set(math.ceil((retry_after or 60) / 60))
+        # Meta reports whole minutes; the `regain_seconds` fault asks for a shorter estimate
+        regain = (
+            self.regain_seconds / 60
+            if self.regain_seconds is not None
+            else math.ceil((retry_after or 60) / 60)
+        )
+        _regain_minutes.set(regain)
         return meta_error(error)
 
     def server_error(self) -> Response:
@@ -529,7 +535,7 @@ class MetaPolicy(VendorPolicy):
         }
         account = {
             "acc_id_util_pct": pct,
-            "reset_time_duration": regain_minutes * 60,
+            "reset_time_duration": math.ceil(regain_minutes * 60),
             "ads_api_access_tier": "standard_access",
         }
         return {
