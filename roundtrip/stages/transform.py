@@ -58,8 +58,8 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
     check's default `critical`, as `roundtrip health` judges it). dbt wants whole hours.
     For `marts.system_freshness`: `as_of_columns` (system → its tables' "as of" columns, from
     the vendor descriptors, as the freshness check reads them) and `data_clock` (now on the
-    monitoring clock: the sandbox's in sandbox mode; left out when no sandbox world can say, and
-    the mart falls back to the database's current time)."""
+    sandbox's clock when every system is a sandbox stand-in; else the mart uses the database's
+    current time, which is the monitoring clock then)."""
     from monitor.checks.freshness import KIND
     from monitor.checks.units import HOURS
 
@@ -74,9 +74,11 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
         values[f"{system.name}_freshness_error_hours"] = math.ceil(allowed + critical_hours)
         as_of[system.name] = {t.name: t.as_of for t in described.tables if t.as_of}
     values["as_of_columns"] = as_of
-    # sandbox mode without a world to read the clock from: the mart uses the build's clock
-    with contextlib.suppress(UserError):
-        values["data_clock"] = now(settings).isoformat()
+    # only on the sandbox's clock: the wall clock is the build's own (current_timestamp), and a
+    # var that changes on every run would cost dbt its partial parse; no world: the build's clock
+    if settings.all_sandbox:
+        with contextlib.suppress(UserError):
+            values["data_clock"] = now(settings).isoformat()
     return values
 
 
