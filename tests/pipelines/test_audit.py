@@ -16,9 +16,13 @@ from warehouse.location import WarehousePaths
 pytestmark = pytest.mark.slow
 
 
+IMPORTED = "006IMPORTED0000001"  # an opportunity imported with its old stamps
+
+
 def backdate_changes(sandbox: SandboxPaths) -> tuple[str, str]:
     """Change one Salesforce opportunity and one HubSpot deal in the world directly, as a vendor
-    import would, stamped a second after their old stamp (days before the load's cursor).
+    import would, stamped a second after their old stamp (days before the load's cursor), and
+    import a copy of the opportunity under a new id with the same old stamps.
     Returns (opportunity id, deal id)."""
     with duckdb.connect(str(sandbox.root / "world.duckdb")) as world:
         (opportunity,) = world.execute(
@@ -31,6 +35,11 @@ def backdate_changes(sandbox: SandboxPaths) -> tuple[str, str]:
             "SystemModstamp = SystemModstamp + interval 1 second, "
             "LastModifiedDate = LastModifiedDate + interval 1 second where Id = ?",
             [opportunity],
+        )
+        world.execute(
+            "insert into salesforce_opportunity select * replace (? as Id) "
+            "from salesforce_opportunity where Id = ?",
+            [IMPORTED, opportunity],
         )
         (deal,) = world.execute(
             "select id from hubspot_deals where not archived and updated_at < "
@@ -68,12 +77,14 @@ def test_a_backdated_change_is_missed_by_the_load_and_found_by_the_audit(
 
     audit = project.roundtrip("audit")
     assert "salesforce.opportunities:" in audit.stdout
-    assert f"1 missed (e.g. {opportunity}), 1 refetched" in audit.stdout
+    assert f"2 missed (e.g. {IMPORTED},{opportunity}), 2 refetched" in audit.stdout
     assert f"1 missed (e.g. {deal}), 1 refetched" in audit.stdout
     assert names(str(paths.published), opportunity, deal) == ("Imported name", "Imported deal")
     with duckdb.connect(str(paths.published), read_only=True) as con:
-        (copies,) = con.execute(
-            "select count(*) from raw_salesforce.opportunities where id = ?", [opportunity]
+        copies = con.execute(
+            "select count(*) filter (where id = ?), count(*) filter (where id = ?) "
+            "from raw_salesforce.opportunities",
+            [opportunity, IMPORTED],
         ).fetchone()
     counted = [
         (r.system, r.table_name, r.found, r.refetched)
@@ -81,8 +92,8 @@ def test_a_backdated_change_is_missed_by_the_load_and_found_by_the_audit(
         for r in rows
         if r.found
     ]
-    assert sorted(counted) == [("hubspot", "deals", 1, 1), ("salesforce", "opportunities", 1, 1)]
-    assert copies == 1  # merged, not appended
+    assert sorted(counted) == [("hubspot", "deals", 1, 1), ("salesforce", "opportunities", 2, 2)]
+    assert copies == (1, 1)  # merged, not appended; the imported one added
     health = project.roundtrip("health", "missed_updates", check=False)
     assert health.returncode == 1, health.stdout  # found and refetched: a Low warning
     con = connect_history(paths)
@@ -90,7 +101,7 @@ def test_a_backdated_change_is_missed_by_the_load_and_found_by_the_audit(
         checked = {s.result.subject: s.result.message for s in read_results(con, last_runs=1)}
     finally:
         con.close()
-    assert checked["salesforce"].endswith("found 1 missed update(s) (opportunities 1); refetched 1")
+    assert checked["salesforce"].endswith("found 2 missed update(s) (opportunities 2); refetched 2")
 
     again = project.roundtrip("audit")
     lines = again.stdout.splitlines()  # one per audited table, all in agreement now
