@@ -3,7 +3,9 @@
 
 At most 200 records. Each record gets `{"id","success","errors"}` in request order; with
 `allOrNone` one failure rolls every record back (ALL_OR_NONE_OPERATION_ROLLED_BACK). Writes set
-LastModifiedDate and SystemModstamp to the world clock's now.
+LastModifiedDate and SystemModstamp to the world clock's now, or 1 ms past the record's last
+stamp when the world clock has not moved since (it stands still between `sandbox advance`s;
+Salesforce's stamps of a record only ever grow, and pollers key changes on them).
 """
 
 from __future__ import annotations
@@ -89,7 +91,9 @@ class Writer:
         sets = ", ".join(f'"{f.name}" = ?' for f in values)
         self.db.execute(
             f"UPDATE {sobject.table} SET {sets + ', ' if sets else ''}"
-            '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "Id" = ?',
+            '"LastModifiedDate" = greatest(?, "LastModifiedDate" + INTERVAL 1 MILLISECOND), '
+            '"SystemModstamp" = greatest(?, "SystemModstamp" + INTERVAL 1 MILLISECOND) '
+            'WHERE "Id" = ?',
             [*values.values(), self.now, self.now, record_id],
         )
 
