@@ -23,15 +23,17 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.links import CONVERSION
-from reverse.two_way.send import send_plans
+from reverse.two_way.send import Sent, send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import Link, find_link, record_rejects, save_links, synced_of
 from reverse.writers import DestinationWriter
+from warehouse.lock import WriterBusy, writer_lock
 
 log = logging.getLogger("roundtrip.reverse.two_way.events")
 READ_CHUNK = 100  # HubSpot batch read maximum; keeps SOQL `Id IN (…)` short
@@ -57,6 +59,24 @@ def _stamp(text: Any) -> datetime | None:
     return datetime.fromisoformat(raw).astimezone(UTC)
 
 
+def _result(
+    sync: str, plan: LinkPlan | None, refused: dict[str, frozenset[str]], sent: Sent
+) -> ChangeResult:
+    """What one link's change came to: written, agreed, or an error (the event is retried)."""
+    if plan is None or not plan.writes():
+        return ChangeResult(f"{sync}: both sides agree")
+    if refused.get(plan.link.map_id):
+        why = "; ".join(r for m, _, _, _, r in sent.rejects if m == plan.link.map_id)
+        return ChangeResult(
+            f"{sync}: not written", f"{sync}: {sent.error or why or 'not accepted'}"
+        )
+    crossed = ", ".join(
+        f"{'HubSpot' if side == MAP else 'Salesforce'} {', '.join(sorted(values))}"
+        for side, values in sorted(plan.writes().items())
+    )
+    return ChangeResult(f"{sync}: wrote {crossed}")
+
+
 def _chunks(items: Sequence[str], size: int = READ_CHUNK) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -75,10 +95,12 @@ class EventSync:
         specs: Sequence[TwoWaySpec],
         state: sqlite3.Connection,
         writers: dict[str, DestinationWriter[Any]],
+        lock_dir: Path,
     ) -> None:
         self.specs = list(specs)
         self.state = state
         self.writers = writers
+        self.lock_dir = lock_dir  # `sync-<name>.lock`: one run of a sync at a time, either path
 
     def close(self) -> None:
         self.state.close()
@@ -93,7 +115,14 @@ class EventSync:
         propagate (the caller puts the batch back); a write not accepted is an error result."""
         results: dict[tuple[str, str], ChangeResult] = {}
         for spec in self.specs:
-            for key, result in self._apply_spec(spec, changes).items():
+            lock = self.lock_dir / f"sync-{spec.name}.lock"
+            try:
+                with writer_lock(lock, f"roundtrip serve: two-way {spec.name}", timeout=0):
+                    applied = self._apply_spec(spec, changes)
+            except WriterBusy:  # a scheduled run holds it: the events wait and are tried again
+                busy = ChangeResult(f"{spec.name}: waits", f"{spec.name}: a run is in progress")
+                applied = {(side, record_id): busy for side, record_id, _ in changes}
+            for key, result in applied.items():
                 known = results.get(key)
                 if known is None:
                     results[key] = result
@@ -156,43 +185,24 @@ class EventSync:
         rejects.extend(sent.rejects)
         record_rejects(self.state, spec.name, run_id, rejects)
         refused_by_map: dict[str, frozenset[str]] = {}
+        to = {MAP: 0, CRM: 0}
+        conflicts = 0
         for plan in plans:
             refused = sent.not_accepted(plan)
             refused_by_map[plan.link.map_id] = frozenset(s for s in refused if s in plan.writes())
             commit(self.state, spec, plan, run_id, refused=refused)
-        to = {MAP: 0, CRM: 0}
-        conflicts = 0
-        for plan in plans:
             for d in plan.decisions:
-                if d.write_to and d.write_to not in refused_by_map[plan.link.map_id]:
+                if d.write_to and d.write_to not in refused:
                     to[d.write_to] += 1
                     conflicts += d.conflict
         for map_id, reason in retired:
             for key in owners.get(map_id, []):
                 results[key] = ChangeResult(f"{spec.name}: link retired: {reason}")
+        by_map = {plan.link.map_id: plan for plan in plans}
         for map_id, keys in owners.items():
-            if map_id in retired_ids:
-                continue
-            plan = next((p for p in plans if p.link.map_id == map_id), None)
-            writes = plan.writes() if plan else {}
-            failed = refused_by_map.get(map_id, frozenset())
-            if failed:
-                error = (
-                    sent.error
-                    or "; ".join(r for m, _, _, _, r in sent.rejects if m == map_id)
-                    or "not accepted"
-                )
-                result = ChangeResult(f"{spec.name}: not written", f"{spec.name}: {error}")
-            elif writes:
-                crossed = ", ".join(
-                    f"{'HubSpot' if side == MAP else 'Salesforce'} {', '.join(sorted(v))}"
-                    for side, v in sorted(writes.items())
-                )
-                result = ChangeResult(f"{spec.name}: wrote {crossed}")
-            else:
-                result = ChangeResult(f"{spec.name}: both sides agree")
-            for key in keys:
-                results[key] = result
+            if map_id not in retired_ids:
+                result = _result(spec.name, by_map.get(map_id), refused_by_map, sent)
+                results.update(dict.fromkeys(keys, result))
         requests = sum(w.requests()[0] - base[s] for s, w in self.writers.items())
         status = "failed" if sent.error else ("partial" if rejects else "succeeded")
         self.state.execute(

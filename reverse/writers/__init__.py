@@ -138,7 +138,7 @@ def writer_for(system: str, client: VendorClient) -> DestinationWriter[Any]:
     """The writer of a destination system (`reverse/writers/<system>.py: Writer`) over an open
     vendor client (`roundtrip serve` shares its clients with the real-time two-way path)."""
     writer_class = importlib.import_module(f"reverse.writers.{system}").Writer
-    return writer_class(client)  # type: ignore[no-any-return]
+    return writer_class(client)
 
 
 def open_writer(system: str, endpoint: Endpoint, *, server_paced: bool) -> DestinationWriter[Any]:

@@ -62,7 +62,7 @@ def event_sync(settings: Settings, specs: list[TwoWaySpec], clients: dict[str, A
     paths = WarehousePaths(settings.warehouse_dir)
     state = connect_state(paths.state_file("reverse"), ONE_WAY_SCHEMA + SCHEMA)
     writers = {system: writer_for(system, client) for system, client in clients.items()}
-    return EventSync(specs, state, writers)
+    return EventSync(specs, state, writers, paths.state_dir)
 
 
 def run_two_way_syncs(

@@ -15,8 +15,8 @@ from connectors.hubspot import HubSpotClient
 from connectors.salesforce import SalesforceClient
 from roundtrip.endpoints import open_endpoints
 from roundtrip.settings import load_settings
-from tests.realtime.serve_support import Serve, inbox, wait_until
 from tests.conftest import Project
+from tests.realtime.serve_support import Serve, inbox, wait_until
 from tests.reverse.conftest import SyncProject
 
 pytestmark = pytest.mark.slow

@@ -131,6 +131,7 @@ def test_the_integration_map_shows_each_field_with_its_owner_and_frequency() -> 
     assert rows["company"].split(" | ")[3:5] == ["←", "Salesforce"]
     assert rows["phone"].split(" | ")[2:5] == ["Lead.Phone, Contact.Phone", "↔", "newest"]
     assert "cron `20 * * * *` (`roundtrip sync contacts_two_way`)" in rows["email"]
+    assert "real-time, seconds (`roundtrip serve`" in rows["email"]
 
 
 def test_a_crm_field_mapped_twice(tmp_path: Path) -> None:
