@@ -118,7 +118,8 @@ def render_two_way(
 
     title = "two-way syncs (dry run: nothing sent)" if dry_run else "two-way syncs"
     table = Table(title=title)
-    columns = ["sync", "links", "to HubSpot", "to Salesforce", "conflicts", "rejects", "unlinked"]
+    columns = ["sync", "links", "to HubSpot", "to Salesforce", "conflicts", "rejects", "unlinked",
+               "create" if dry_run else "created"]  # fmt: skip
     if not dry_run:
         columns += ["requests", "status"]
     for column in columns:
@@ -133,6 +134,7 @@ def render_two_way(
             r.conflicts,
             len(r.rejects),
             len(r.unlinked),
+            len(r.creates) if dry_run else sum(r.created.values()),
         ]
         if not dry_run:
             row += [r.requests, r.status]

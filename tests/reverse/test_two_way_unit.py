@@ -106,12 +106,16 @@ def test_a_bad_field_mapping_is_one_line_naming_sync_and_field(
     assert "\n" not in str(exc.value)
 
 
-@pytest.mark.parametrize("setting", [{"create": {"map_to_crm": True}}, {"propagate_deletes": True}])
-def test_unsupported_settings_are_refused_not_ignored(
-    tmp_path: Path, setting: dict[str, Any]
-) -> None:
+def test_unsupported_settings_are_refused_not_ignored(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="not supported yet"):
-        load_two_way(_spec_file(tmp_path, [{**BASE, **setting}]))
+        load_two_way(_spec_file(tmp_path, [{**BASE, "propagate_deletes": True}]))
+
+
+def test_create_is_set_per_direction(tmp_path: Path) -> None:
+    (spec,) = load_two_way(_spec_file(tmp_path, [{**BASE, "create": {"map_to_crm": True}}]))
+    assert spec.create == {"crm_to_map": False, "map_to_crm": True}
+    with pytest.raises(SpecError, match="`create` values must be true or false"):
+        load_two_way(_spec_file(tmp_path, [{**BASE, "create": {"map_to_crm": "yes"}}]))
 
 
 def test_a_bad_schedule_is_refused_and_the_shipped_one_runs_after_the_hourly_load(
