@@ -254,10 +254,14 @@ def record_agreed(
                 )  # fmt: skip
 
 
+# added after the first release: HubSpot records sent and seconds spent sending them (the rate
+# against HubSpot's limit), counterparts created per side (`create: true`)
 RUN_COLUMNS = {
     "map_records": "integer",
     "map_send_seconds": "real",
-}  # added after the first release
+    "created_map": "integer",
+    "created_crm": "integer",
+}
 
 
 def ensure_run_columns(con: sqlite3.Connection) -> None:
