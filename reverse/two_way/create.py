@@ -3,8 +3,9 @@ is created, then linked (`linked_by = 'created'`) with the values it was created
 
 - `map_to_crm`: a Salesforce Lead from a HubSpot contact (sObject Collections create), with the
   mapped Lead fields that may flow to the CRM and the required fields HubSpot left empty filled
-  from `LEAD_DEFAULTS`. Leads already holding the email (created by a run whose answer was lost,
-  or since the load) are linked instead of created again: a rerun never duplicates.
+  from `LEAD_DEFAULTS`. A Lead already holding the email (made by a run whose answer was lost,
+  or since the load) is not created again: a rerun never duplicates, and the next load links
+  them by e-mail.
 - `crm_to_map`: a HubSpot contact from a Salesforce Lead or Contact (batch upsert by `email`,
   idempotent by nature), with the mapped properties that may flow to the MAP.
 """
@@ -45,7 +46,7 @@ class Create:
 class Created:
     links: list[Link] = field(default_factory=list)
     decisions: list[tuple[Link, Decision]] = field(default_factory=list)
-    refused: list[tuple[str, str, str]] = field(default_factory=list)  # side, source id, reason
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # source side, id, reason
     made: dict[str, int] = field(default_factory=lambda: {MAP: 0, CRM: 0})  # side → created
     error: str | None = None
 
@@ -123,7 +124,7 @@ def _create_contacts(
         for c in chunk:
             map_id = by_email.get(c.email.strip().lower())
             if map_id is None:
-                done.refused.append((MAP, c.source_id, "HubSpot did not create the contact"))
+                done.refused.append((CRM, c.source_id, "HubSpot did not create the contact"))
                 continue
             link = Link(map_id, c.source_object, c.source_id, CREATED)
             done.made[MAP] += 1
@@ -146,13 +147,21 @@ def _create_leads(
         for page in client.query(f"SELECT Id, Email FROM Lead WHERE Email IN ({emails})"):
             for r in page:
                 existing.setdefault(str(r.get("Email") or "").strip().lower(), r["Id"])
-        new = [c for c in chunk if c.email.strip().lower() not in existing]
+        made: dict[str, str] = {}
+        new = []
+        for c in chunk:
+            lead_id = existing.get(c.email.strip().lower())
+            if lead_id is None:
+                new.append(c)
+            else:  # not matched by the identity rules, or made by a run whose answer was lost
+                done.refused.append((MAP, c.source_id, f"Salesforce Lead {lead_id} already holds "
+                                     "this email: not created"))  # fmt: skip
         results = client.collection_create(
             [{"attributes": {"type": "Lead"}, **c.values} for c in new]
         ) if new else []  # fmt: skip
         for c, result in zip(new, results, strict=True):
             if result.get("success"):
-                existing[c.email.strip().lower()] = result["id"]
+                made[c.email.strip().lower()] = result["id"]
                 done.made[CRM] += 1
             else:
                 reason = "; ".join(
@@ -160,7 +169,7 @@ def _create_leads(
                 )
                 done.refused.append((CRM, c.source_id, f"Lead not created: {reason}"))
         for c in chunk:
-            lead_id = existing.get(c.email.strip().lower())
+            lead_id = made.get(c.email.strip().lower())
             if lead_id is not None:
                 link = Link(c.source_id, "Lead", lead_id, CREATED)
                 done.links.append(link)
