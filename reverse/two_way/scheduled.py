@@ -28,6 +28,7 @@ from reverse.specs import SpecError
 from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.create import Create, plan_create, send_creates
+from reverse.two_way.deletes import propagate_deletes
 from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve, unmatched
 from reverse.two_way.send import send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
@@ -352,7 +353,10 @@ def run_two_way(
         "insert into two_way_runs (run_id, sync, path, started_at, status) values (?, ?, ?, ?, ?)",
         [run_id, spec.name, "scheduled", utcnow(), "running"],
     )
-    save_links(state, spec.name, resolution.changed, resolution.retired)
+    retired = resolution.retired
+    if spec.propagate_deletes and retired:
+        retired = propagate_deletes(writers, retired, active_links(state, spec.name))
+    save_links(state, spec.name, resolution.changed, retired)
     replace_unlinked(state, spec.name, report.unlinked)
     if report.creates:
         created = send_creates(spec, writers, report.creates)

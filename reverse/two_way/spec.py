@@ -143,11 +143,6 @@ def _sync(raw: Any, where: str) -> TwoWaySpec:
     propagate = raw.get("propagate_deletes", False)
     if not isinstance(propagate, bool):
         raise SpecError(f"{where}: `propagate_deletes` must be true or false")
-    if propagate:
-        raise SpecError(
-            f"{where}: `propagate_deletes: true` is not supported yet: a deleted record retires "
-            "its link and the other side is left alone"
-        )
     schedule = str(raw.get("schedule", DEFAULT_SCHEDULE))
     if not croniter.is_valid(schedule):
         raise SpecError(f"{where}: `schedule` {schedule!r} is not a valid cron expression")

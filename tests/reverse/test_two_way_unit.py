@@ -106,9 +106,11 @@ def test_a_bad_field_mapping_is_one_line_naming_sync_and_field(
     assert "\n" not in str(exc.value)
 
 
-def test_unsupported_settings_are_refused_not_ignored(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="not supported yet"):
-        load_two_way(_spec_file(tmp_path, [{**BASE, "propagate_deletes": True}]))
+def test_propagate_deletes_is_a_boolean(tmp_path: Path) -> None:
+    (spec,) = load_two_way(_spec_file(tmp_path, [{**BASE, "propagate_deletes": True}]))
+    assert spec.propagate_deletes and not load_two_way(DEFAULT_SPECS)[0].propagate_deletes
+    with pytest.raises(SpecError, match="`propagate_deletes` must be true or false"):
+        load_two_way(_spec_file(tmp_path, [{**BASE, "propagate_deletes": "yes"}]))
 
 
 def test_create_is_set_per_direction(tmp_path: Path) -> None:
