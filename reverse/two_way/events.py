@@ -28,6 +28,7 @@ from typing import Any
 
 from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
+from reverse.two_way.deletes import propagate_deletes
 from reverse.two_way.links import CONVERSION
 from reverse.two_way.send import Sent, send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
@@ -160,12 +161,15 @@ class EventSync:
                 retired.append((map_id, "HubSpot contact archived or merged"))
         for link in repointed:
             links[link.map_id] = link
+        retired = list({m: reason for m, reason in reversed(retired)}.items())  # once per link
         retired_ids = {m for m, _ in retired}
         run_id = f"{spec.name}-event-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
         self.state.execute(
             "insert into two_way_runs (run_id, sync, path, started_at, status) values (?, ?, ?, ?, ?)",
             [run_id, spec.name, "event", utcnow(), "running"],
         )
+        if spec.propagate_deletes and retired:
+            retired = propagate_deletes(self.writers, retired, dict(links))
         save_links(self.state, spec.name, repointed, retired)
         plans: list[LinkPlan] = []
         rejects: list[tuple[str, str, str, str | None, str]] = []
