@@ -3,6 +3,11 @@
 bin (sObject Collections `DELETE composite/sobjects?ids=…`, up to 200 per request), the HubSpot
 contact archived (`POST /crm/v3/objects/contacts/batch/archive`, up to 100). Without it the other
 side is left alone. The retired link's reason says what was done with the counterpart.
+
+Sources: https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-sobjects-collections-delete.html
+(≤ 200 ids of any types, `allOrNone` default false, one DeleteResult per id in order);
+https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/batch/delete-contacts
+(204 without a body; archived contacts can be restored for 90 days).
 """
 
 from __future__ import annotations

@@ -616,8 +616,8 @@ class Crm:
         )
 
     async def batch_archive(self, request: Request) -> Response:
-        """`POST /crm/v3/objects/{type}/batch/archive`: archive the records (204, no body; ids
-        HubSpot does not know are ignored, as it does)."""
+        """`POST /crm/v3/objects/{type}/batch/archive`: archive the records (204, no body, whatever
+        each record's state, as HubSpot answers: https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/batch/delete-contacts)."""
         obj, _, inputs = await self.batch_inputs(request)
         ids = [int(i) for i in (str(x.get("id", "")) for x in inputs) if i.isdigit()]
         if ids:
