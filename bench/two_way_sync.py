@@ -3,7 +3,10 @@
 Figures at a scale (HubSpot and Salesforce loaded and transformed first; other systems off):
 - the first sync (links, fills, first reconciliation): links, field writes per direction,
   requests, diff seconds (read both sides, resolve links, decide every field), seconds;
-- a sync with nothing changed: diff seconds and requests (target 0);
+- a sync with nothing changed: diff seconds and requests (target 0), first right after the
+  first sync (every link decided again) and then in steady state (the previous run found every
+  link settled: only fingerprints are compared); diff CPU seconds beside the wall seconds, as
+  the machine may be shared;
 - the first sync's HubSpot send rate (records/s) with the HubSpot stand-in enforcing HubSpot
   Pro's limit: the case where the limit binds (target ≥ 95 % of it);
 - after 1 % of the linked contacts were edited on each side (a field each, in the vendors'
@@ -109,10 +112,16 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
         measure([*roundtrip, "transform"], env)
         measure([*roundtrip, "sync", SYNC], env)
         quiet = _last_run(warehouse)
+        measure([*roundtrip, "sync", SYNC], env)  # steady state: the last run settled every link
+        settled = _last_run(warehouse)
         figures.update(
             no_change_diff_seconds=quiet["diff_seconds"],
+            no_change_diff_cpu_seconds=quiet["diff_cpu_seconds"],
             no_change_requests=quiet["requests"],
             no_change_field_writes=quiet["to_map"] + quiet["to_crm"],
+            settled_no_change_diff_seconds=settled["diff_seconds"],
+            settled_no_change_diff_cpu_seconds=settled["diff_cpu_seconds"],
+            settled_no_change_requests=settled["requests"],
         )
 
         edited = _edit_one_percent(warehouse, sandbox, seed)
@@ -129,6 +138,7 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
         figures.update(
             one_pct_edited_records=edited,
             one_pct_diff_seconds=changed["diff_seconds"],
+            one_pct_diff_cpu_seconds=changed["diff_cpu_seconds"],
             one_pct_field_writes=writes,
             one_pct_requests=changed["requests"],
             one_pct_records_per_s=round(writes / sending),

@@ -82,6 +82,7 @@ class TwoWayReport:
     settled: list[tuple[str, str, str, str]] = field(default_factory=list)  # (map, crm, prints)
     status: str = "planned"
     diff_seconds: float = 0.0  # reading both sides, resolving links, deciding every field
+    diff_cpu_seconds: float = 0.0  # its CPU time (all threads): comparable on a busy machine
     seconds: float = 0.0
 
 
@@ -341,9 +342,10 @@ def run_two_way(
 ) -> TwoWayReport:
     """Plan the sync and, unless `dry_run`, store the links, send the writes (HubSpot first,
     then Salesforce) and store what was accepted; the run is logged in `two_way_runs`."""
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     report, resolution = plan_two_way(spec, con, state)
     report.diff_seconds = time.monotonic() - started
+    report.diff_cpu_seconds = time.process_time() - cpu
     if dry_run:
         return report
     run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
@@ -390,12 +392,14 @@ def run_two_way(
     state.execute(
         "update two_way_runs set finished_at = ?, status = ?, links = ?, to_map = ?, to_crm = ?, "
         "conflicts = ?, rejects = ?, unlinked = ?, requests = ?, diff_seconds = ?, seconds = ?, "
-        "error = ?, map_records = ?, map_send_seconds = ?, created_map = ?, created_crm = ? "
+        "error = ?, map_records = ?, map_send_seconds = ?, created_map = ?, created_crm = ?, "
+        "diff_cpu_seconds = ? "
         "where run_id = ?",
         [utcnow(), report.status, report.links, report.to_map, report.to_crm, report.conflicts,
          len(report.rejects), len(report.unlinked), report.requests,
          round(report.diff_seconds, 3), round(report.seconds, 3), error,
          sent.records.get(MAP, 0), round(sent.seconds.get(MAP, 0.0), 3),
-         report.created.get(MAP, 0), report.created.get(CRM, 0), run_id],
+         report.created.get(MAP, 0), report.created.get(CRM, 0),
+         round(report.diff_cpu_seconds, 3), run_id],
     )  # fmt: skip
     return report

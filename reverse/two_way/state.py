@@ -255,12 +255,13 @@ def record_agreed(
 
 
 # added after the first release: HubSpot records sent and seconds spent sending them (the rate
-# against HubSpot's limit), counterparts created per side (`create: true`)
+# against HubSpot's limit), counterparts created per side (`create: true`), the diff's CPU time
 RUN_COLUMNS = {
     "map_records": "integer",
     "map_send_seconds": "real",
     "created_map": "integer",
     "created_crm": "integer",
+    "diff_cpu_seconds": "real",
 }
 
 
