@@ -126,7 +126,7 @@ class EventSync:
             for key, result in applied.items():
                 known = results.get(key)
                 if known is None:
-                    results[key] = result
+                    results[key] = ChangeResult(result.note, result.error)  # its own: merged below
                 else:
                     known.note = f"{known.note}; {result.note}"
                     known.error = known.error or result.error
