@@ -3,7 +3,12 @@
 Figures at a scale (HubSpot and Salesforce loaded and transformed first; other systems off):
 - the first sync (links, fills, first reconciliation): links, field writes per direction,
   requests, diff seconds (read both sides, resolve links, decide every field), seconds;
-- a sync with nothing changed: diff seconds and requests (target 0);
+- a sync with nothing changed: diff seconds and requests (target 0), first right after the
+  first sync (every link decided again) and then in steady state (the previous run found every
+  link settled: only fingerprints are compared); diff CPU seconds beside the wall seconds, as
+  the machine may be shared;
+- the first sync's HubSpot send rate (records/s) with the HubSpot stand-in enforcing HubSpot
+  Pro's limit: the case where the limit binds (target ≥ 95 % of it);
 - after 1 % of the linked contacts were edited on each side (a field each, in the vendors'
   own UIs via sandbox/edits.py), load and transform: diff seconds (target ≤ 3 s at M), field
   writes, requests, and records/s while sending against the HubSpot Pro limit (190 requests
@@ -74,8 +79,15 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
         measure([*roundtrip, "load"], env)
         measure([*roundtrip, "transform"], env)
 
-        _wall, rss = measure([*roundtrip, "sync", SYNC], env)
+        limit, window = RATE_LIMIT
+        with control.running(sandbox):  # the HubSpot stand-in enforces HubSpot Pro's limit
+            measure(
+                [*roundtrip, "sandbox", "faults", "hubspot", f"rate_limit={limit}/{window}"], env
+            )
+            _wall, rss = measure([*roundtrip, "sync", SYNC], env)
+            measure([*roundtrip, "sandbox", "faults", "hubspot", "rate_limit=off"], env)
         first = _last_run(warehouse)
+        allowed = limit / window * BATCH
         figures.update(
             links=first["links"],
             first_sync_to_hubspot=first["to_map"],
@@ -86,21 +98,35 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
             first_sync_diff_seconds=first["diff_seconds"],
             first_sync_seconds=first["seconds"],
             first_sync_peak_rss_mib=round(rss),
+            # where the limit binds: every HubSpot record of the first sync, against 1,900/s
+            first_sync_hubspot_records=first["map_records"],
+            first_sync_hubspot_send_seconds=first["map_send_seconds"],
+            first_sync_hubspot_records_per_s=round(
+                first["map_records"] / max(first["map_send_seconds"], 1e-9)
+            ),
+            first_sync_hubspot_pct_of_limit=round(
+                100 * first["map_records"] / max(first["map_send_seconds"], 1e-9) / allowed, 1
+            ),
         )
         measure([*roundtrip, "load", "hubspot", "salesforce"], env)
         measure([*roundtrip, "transform"], env)
         measure([*roundtrip, "sync", SYNC], env)
         quiet = _last_run(warehouse)
+        measure([*roundtrip, "sync", SYNC], env)  # steady state: the last run settled every link
+        settled = _last_run(warehouse)
         figures.update(
             no_change_diff_seconds=quiet["diff_seconds"],
+            no_change_diff_cpu_seconds=quiet["diff_cpu_seconds"],
             no_change_requests=quiet["requests"],
             no_change_field_writes=quiet["to_map"] + quiet["to_crm"],
+            settled_no_change_diff_seconds=settled["diff_seconds"],
+            settled_no_change_diff_cpu_seconds=settled["diff_cpu_seconds"],
+            settled_no_change_requests=settled["requests"],
         )
 
         edited = _edit_one_percent(warehouse, sandbox, seed)
         measure([*roundtrip, "load", "hubspot", "salesforce"], env)
         measure([*roundtrip, "transform"], env)
-        limit, window = RATE_LIMIT
         with control.running(sandbox):
             measure(
                 [*roundtrip, "sandbox", "faults", "hubspot", f"rate_limit={limit}/{window}"], env
@@ -112,9 +138,10 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
         figures.update(
             one_pct_edited_records=edited,
             one_pct_diff_seconds=changed["diff_seconds"],
+            one_pct_diff_cpu_seconds=changed["diff_cpu_seconds"],
             one_pct_field_writes=writes,
             one_pct_requests=changed["requests"],
             one_pct_records_per_s=round(writes / sending),
-            one_pct_allowed_records_per_s=limit / window * BATCH,
+            one_pct_allowed_records_per_s=allowed,
         )
     return figures

@@ -181,7 +181,7 @@ def _two_way(ctx: CheckContext) -> list[Integration]:
                     sync_system(run["sync"]),
                     flow,
                     "two-way sync",
-                    f"{run['status']} {_when(finished)}",
+                    f"{run['status']} {_when(finished)} ({run['path']})",
                     f"{changes:,} field changes; {extra}",
                     f"ran {HOURS.format(max(age, 0) / 3600)} ago",
                 )

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from connectors.http.errors import QuotaExhausted, VendorError, VendorUnavailable
 from connectors.hubspot import HubSpotClient
@@ -100,6 +100,41 @@ class SalesforceFields:
                     )
 
 
+class ChangeOutcome(Protocol):
+    note: str
+    error: str | None
+
+
+class RecordSync(Protocol):
+    """The two-way sync's real-time entry (reverse/two_way/events.py, wired by `roundtrip
+    serve`): which HubSpot contact properties it maps, and a batch of (side, record id, when)
+    changes applied → (side, record id) → what happened."""
+
+    @property
+    def hubspot_properties(self) -> frozenset[str]: ...
+
+    def apply(
+        self, changes: list[tuple[str, str, datetime]]
+    ) -> dict[tuple[str, str], ChangeOutcome]: ...
+
+    def close(self) -> None: ...
+
+
+SALESFORCE_CHANGES = ("lead.changed", "contact.changed")
+HUBSPOT_CHANGES = ("contact.propertyChange", "contact.deletion")
+
+
+def record_change(event: StoredEvent, properties: frozenset[str]) -> tuple[str, str] | None:
+    """(side, record id) when the event is a change of a record the two-way sync maps."""
+    payload = event.payload
+    if event.source == "salesforce" and event.kind in SALESFORCE_CHANGES:
+        return ("crm", str(payload.get("Id")))
+    mapped = event.kind == "contact.deletion" or payload.get("propertyName") in properties
+    if event.source == "hubspot" and event.kind in HUBSPOT_CHANGES and mapped:
+        return ("map", str(payload.get("objectId")))
+    return None
+
+
 class Worker:
     """Claims batches from the inbox and applies them; one worker per inbox file."""
 
@@ -111,7 +146,9 @@ class Worker:
         hubspot: HubSpotClient | None,
         fields: SalesforceFields,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        records: RecordSync | None = None,
     ) -> None:
+        self.records = records
         self.inbox = inbox
         self.flows = flows
         self.salesforce = salesforce
@@ -168,10 +205,13 @@ class Worker:
         activities: dict[int, Activity] = {}
         seen: set[str] = set()
         later: list[int] = []
+        changed = self._record_changes(batch)
         for event in batch:
             activity = to_activity(event, contacts)
             if activity is None:
-                outcomes[event.seq] = Outcome(["no flow for " + event.kind])
+                outcomes[event.seq] = changed.get(event.seq) or Outcome(
+                    ["no flow for " + event.kind]
+                )
             elif isinstance(activity, str):
                 outcomes[event.seq] = Outcome(error=activity, final=True)
             elif activity.match_key in seen:
@@ -194,6 +234,26 @@ class Worker:
                 self._upsert_leads(flow, chosen, people, outcomes)
             else:
                 self._create_tasks(flow, chosen, people, batch, outcomes)
+        return outcomes
+
+    def _record_changes(self, batch: list[StoredEvent]) -> dict[int, Outcome]:
+        """The two-way sync's outcome of each event that changed a record it maps."""
+        if self.records is None:
+            return {}
+        properties = self.records.hubspot_properties
+        keys = {e.seq: key for e in batch if (key := record_change(e, properties))}
+        if not keys:
+            return {}
+        events = {e.seq: e for e in batch}
+        changes = {key: events[seq].occurred_at for seq, key in keys.items()}
+        applied = self.records.apply([(side, rid, at) for (side, rid), at in changes.items()])
+        outcomes = {}
+        for seq, key in keys.items():
+            result = applied.get(key)
+            if result is None:
+                outcomes[seq] = Outcome(["two-way: nothing to do"])
+            else:
+                outcomes[seq] = Outcome([result.note], result.error)
         return outcomes
 
     def _hubspot_contacts(self, batch: list[StoredEvent]) -> dict[str, dict[str, Any]]:

@@ -338,6 +338,7 @@ def two_way_map_lines(specs: list[TwoWaySpec]) -> list[str]:
             )
             lines.append(
                 f"| {spec.name} | {fm.map} | {crm} | {arrow} | {owner} | "
+                f"real-time, seconds (`roundtrip serve`: webhook / Salesforce poll); "
                 f"cron `{spec.schedule}` (`roundtrip sync {spec.name}`) |"
             )
     return lines

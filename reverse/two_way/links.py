@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from reverse.two_way.spec import CRM, MAP
 from reverse.two_way.state import Link
 
-STORED, LINK_FIELD, EMAIL, CONVERSION = "stored", "hubspot link field", "email", "lead conversion"
-_RANK = {STORED: 0, CONVERSION: 0, LINK_FIELD: 1, EMAIL: 2}
+STORED, LINK_FIELD, EMAIL, CONVERSION, CREATED = (
+    "stored", "hubspot link field", "email", "lead conversion", "created",
+)  # fmt: skip
+_RANK = {STORED: 0, CONVERSION: 0, CREATED: 0, LINK_FIELD: 1, EMAIL: 2}
 
 
 @dataclass(frozen=True)
@@ -132,3 +134,37 @@ def resolve(
         if previous is None or previous.crm_id != winner.crm_id:
             result.changed.append(winner)
     return result
+
+
+def unmatched(
+    resolution: Resolution,
+    map_records: Iterable[MapRecord],
+    crm_records: Iterable[CrmRecord],
+    crm_objects: tuple[str, ...],
+    retired: set[str],
+) -> list[tuple[str, str, str]]:
+    """(side, object, record id) of the records nothing on the other side matches: no link
+    (active or retired: a deleted counterpart leaves the other side alone), no link field, no
+    record with the same email; one per email (a Contact before a Lead). `create: true` makes
+    their counterparts."""
+    maps, crms = list(map_records), list(crm_records)
+    taken = set(resolution.links) | {link.crm_id for link in resolution.links.values()}
+    taken |= {record_id for _, record_id, _ in resolution.unlinked} | retired
+    live = [
+        c for c in crms
+        if c.object in crm_objects and not c.deleted and not c.converted_contact_id
+    ]  # fmt: skip
+    crm_emails = {c.email for c in live if c.email}
+    map_emails = {m.email for m in maps if m.email and not m.archived}
+    out: list[tuple[str, str, str]] = [
+        (MAP, "contacts", m.id)
+        for m in maps
+        if m.email and not m.archived and m.id not in taken and m.email not in crm_emails
+        and not (m.lead_id or m.contact_id)
+    ]  # fmt: skip
+    chosen: dict[str, CrmRecord] = {}
+    for c in sorted(live, key=lambda c: (c.object != "Contact", c.id)):
+        if c.email and c.id not in taken and c.email not in map_emails:
+            chosen.setdefault(c.email, c)
+    out += [(CRM, c.object, c.id) for c in chosen.values()]
+    return out

@@ -20,23 +20,32 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from reverse.plan import WAREHOUSE
 from reverse.specs import SpecError
 from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
-from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve
+from reverse.two_way.create import Create, plan_create, send_creates
+from reverse.two_way.deletes import propagate_deletes
+from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve, unmatched
 from reverse.two_way.send import send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import (
     Link,
     Synced,
     active_links,
+    ensure_run_columns,
+    record_agreed,
     record_rejects,
     replace_unlinked,
+    retired_ids,
     save_links,
+    save_seen,
+    seen_fingerprints,
     synced_fields,
+    synced_of,
 )
 from reverse.writers import DestinationWriter
 
@@ -67,8 +76,13 @@ class TwoWayReport:
     unlinked: list[tuple[str, str, str]] = field(default_factory=list)
     retired: list[tuple[str, str]] = field(default_factory=list)
     requests: int = 0
+    decided: int = 0  # links whose values changed since the last run found them settled
+    creates: list[Create] = field(default_factory=list)  # counterparts to make (`create: true`)
+    created: dict[str, int] = field(default_factory=dict)  # side → records made
+    settled: list[tuple[str, str, str, str]] = field(default_factory=list)  # (map, crm, prints)
     status: str = "planned"
     diff_seconds: float = 0.0  # reading both sides, resolving links, deciding every field
+    diff_cpu_seconds: float = 0.0  # its CPU time (all threads): comparable on a busy machine
     seconds: float = 0.0
 
 
@@ -93,11 +107,9 @@ def _last_load(con: duckdb.DuckDBPyConnection, system: str) -> datetime | None:
     return row[0] if row else None
 
 
-def _read(
-    con: duckdb.DuckDBPyConnection, object_name: str, names: list[str], id_column: str
-) -> dict[str, tuple[dict[str, Any], datetime | None]]:
-    raw = RAW[object_name]
-    schema, table = raw.split(".")
+def _columns(con: duckdb.DuckDBPyConnection, object_name: str, names: list[str]) -> list[str]:
+    """The raw table's columns of `names`, refusing a field the last load did not bring."""
+    schema, table = RAW[object_name].split(".")
     present = {
         r[0]
         for r in con.execute(
@@ -109,21 +121,67 @@ def _read(
     missing = [n for n in names if _column(n) not in present]
     if missing:
         raise SpecError(
-            f"{raw} has no column for {', '.join(missing)}: run `roundtrip load` after adding the field"
+            f"{RAW[object_name]} has no column for {', '.join(missing)}: run `roundtrip load` "
+            "after adding the field"
         )
-    selected = ", ".join(f'raw."{_column(n)}"' for n in names)
-    rows = con.execute(
-        f"SELECT CAST(raw.id AS VARCHAR), s.updated_at{', ' + selected if names else ''} "
-        f"FROM {WAREHOUSE}.{raw} raw JOIN {WAREHOUSE}.{STAGING[object_name]} s "
+    return [f'raw."{_column(n)}"' for n in names]
+
+
+def _joined(object_name: str, id_column: str) -> str:
+    return (
+        f"{WAREHOUSE}.{RAW[object_name]} raw JOIN {WAREHOUSE}.{STAGING[object_name]} s "
         f"ON CAST(s.{id_column} AS VARCHAR) = CAST(raw.id AS VARCHAR)"
+    )
+
+
+def _fingerprints(
+    con: duckdb.DuckDBPyConnection, object_name: str, names: list[str], id_column: str
+) -> dict[str, str]:
+    """Record id → a hash of its mapped values as loaded, computed in DuckDB (set-based): a
+    link whose two fingerprints are those of the last run that found it settled is unchanged."""
+    columns = _columns(con, object_name, names)
+    parts = "".join(f", coalesce(CAST({c} AS VARCHAR), chr(0))" for c in columns)
+    rows = con.execute(
+        f"SELECT CAST(raw.id AS VARCHAR), md5(concat_ws(chr(31), ''{parts})) "
+        f"FROM {_joined(object_name, id_column)}"
     ).fetchall()
+    return dict(rows)
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection,
+    object_name: str,
+    names: list[str],
+    id_column: str,
+    ids: list[str],
+) -> dict[str, tuple[dict[str, Any], datetime | None]]:
+    """Record id → (mapped values, modification time) of the records `ids`."""
+    selected = _columns(con, object_name, names)
+    con.register("wanted_ids", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        rows = con.execute(
+            f"SELECT CAST(raw.id AS VARCHAR), s.updated_at{', ' + ', '.join(selected) if names else ''} "
+            f"FROM {_joined(object_name, id_column)} "
+            "WHERE CAST(raw.id AS VARCHAR) IN (SELECT id FROM wanted_ids)"
+        ).fetchall()
+    finally:
+        con.unregister("wanted_ids")
     return {r[0]: (dict(zip(names, r[2:], strict=True)), r[1]) for r in rows}
 
 
-def read_sides(
-    con: duckdb.DuckDBPyConnection, spec: TwoWaySpec
-) -> tuple[list[MapRecord], list[CrmRecord], dict[str, Snapshot]]:
-    """Identity records of both sides and each object's mapped values."""
+ID_COLUMNS = {MAP_OBJECT: "contact_id", "Lead": "lead_id", "Contact": "contact_id"}
+
+
+def _names(spec: TwoWaySpec, object_name: str) -> list[str]:
+    if object_name == MAP_OBJECT:
+        return [f.map for f in spec.fields]
+    return [name for _, name in spec.crm_fields(object_name)]
+
+
+def read_identities(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[list[MapRecord], list[CrmRecord]]:
+    """Identity records of both sides (email, link fields, deletion, conversion)."""
     maps = [
         MapRecord(str(r[0]), r[1], r[2], r[3], bool(r[4]))
         for r in con.execute(
@@ -143,25 +201,28 @@ def read_sides(
             f"SELECT contact_id, email_normalized, is_deleted FROM {WAREHOUSE}.{STAGING['Contact']}"
         ).fetchall()
     ]
-    snapshots = {
-        MAP_OBJECT: Snapshot(
-            _read(con, MAP_OBJECT, [f.map for f in spec.fields], "contact_id"),
-            _last_load(con, MAP_SYSTEM),
-        )
-    }
-    crm_loaded = _last_load(con, CRM_SYSTEM)
-    for obj in spec.crm_objects:
-        names = [name for _, name in spec.crm_fields(obj)]
-        id_column = "lead_id" if obj == "Lead" else "contact_id"
-        snapshots[obj] = Snapshot(_read(con, obj, names, id_column), crm_loaded)
-    return maps, crms, snapshots
+    return maps, crms
+
+
+def read_snapshots(
+    con: duckdb.DuckDBPyConnection, spec: TwoWaySpec, wanted: dict[str, list[str]]
+) -> dict[str, Snapshot]:
+    """Each object's mapped values of the records `wanted` (object → ids)."""
+    snapshots = {}
+    loaded = {MAP_OBJECT: _last_load(con, MAP_SYSTEM), "crm": _last_load(con, CRM_SYSTEM)}
+    for obj in (MAP_OBJECT, *spec.crm_objects):
+        values = _read(con, obj, _names(spec, obj), ID_COLUMNS[obj], wanted.get(obj, []))
+        snapshots[obj] = Snapshot(values, loaded[MAP_OBJECT if obj == MAP_OBJECT else "crm"])
+    return snapshots
 
 
 def _observed(
     spec: TwoWaySpec, link: Link, snapshots: dict[str, Snapshot], synced: dict[str, Synced]
-) -> dict[str, tuple[dict[str, Any], datetime | None]]:
-    """Each side's values for the link, without the fields its last load predates."""
+) -> tuple[dict[str, tuple[dict[str, Any], datetime | None]], bool]:
+    """Each side's values for the link, without the fields its last load predates; and whether
+    any was left out (then the link is not settled: the next load must be looked at)."""
     observed = {}
+    guarded = False
     for side, obj, record_id in (
         (MAP, MAP_OBJECT, link.map_id),
         (CRM, link.crm_object, link.crm_id),
@@ -175,30 +236,96 @@ def _observed(
                 continue
             agreed = synced.get(fm.map)
             if agreed and snapshot.loaded_at and snapshot.loaded_at < agreed.at:
+                guarded = True
                 continue  # the write of that value is newer than the load: not seen yet
             fresh[name] = values[name]
         observed[side] = (fresh, at)
-    return observed
+    return observed, guarded
+
+
+def _synced(
+    state: sqlite3.Connection, spec: TwoWaySpec, map_ids: list[str], total: int
+) -> dict[str, dict[str, Synced]]:
+    """map id → field → last agreed value, for the links to decide (all at once when most)."""
+    by_link: dict[str, dict[str, Synced]] = {}
+    if len(map_ids) * 5 > total:
+        for (map_id, name), agreed in synced_fields(state, spec.name).items():
+            by_link.setdefault(map_id, {})[name] = agreed
+        return by_link
+    return {map_id: synced_of(state, spec.name, map_id) for map_id in map_ids}
+
+
+def _to_create(
+    spec: TwoWaySpec,
+    state: sqlite3.Connection,
+    resolution: Resolution,
+    maps: list[MapRecord],
+    crms: list[CrmRecord],
+) -> list[tuple[str, str, str, str]]:
+    """(side, object, id, email) of the unmatched records whose counterpart `create` makes."""
+    if not any(spec.create.values()):
+        return []
+    emails = {(MAP, m.id): m.email for m in maps} | {(CRM, c.id): c.email for c in crms}
+    wanted = {side for side, key in ((MAP, "map_to_crm"), (CRM, "crm_to_map")) if spec.create[key]}
+    return [
+        (side, obj, record_id, str(emails[(side, record_id)]))
+        for side, obj, record_id in unmatched(
+            resolution, maps, crms, spec.crm_objects, retired_ids(state, spec.name)
+        )
+        if side in wanted
+    ]
 
 
 def plan_two_way(
     spec: TwoWaySpec, con: duckdb.DuckDBPyConnection, state: sqlite3.Connection
 ) -> tuple[TwoWayReport, Resolution]:
-    """Links and per-field decisions for every linked pair (nothing stored or sent)."""
-    maps, crms, snapshots = read_sides(con, spec)
+    """Links and per-field decisions for every linked pair that changed since the last run found
+    it settled (nothing stored or sent)."""
+    maps, crms = read_identities(con)
     resolution = resolve(active_links(state, spec.name), maps, crms, spec.crm_objects)
-    synced_all = synced_fields(state, spec.name)
-    by_link: dict[str, dict[str, Synced]] = {}
-    for (map_id, name), agreed in synced_all.items():
-        by_link.setdefault(map_id, {})[name] = agreed
+    prints = {
+        obj: _fingerprints(con, obj, _names(spec, obj), ID_COLUMNS[obj])
+        for obj in (MAP_OBJECT, *spec.crm_objects)
+    }
+    seen = seen_fingerprints(state, spec.name)
     report = TwoWayReport(spec.name, None, links=len(resolution.links))
     report.unlinked, report.retired = resolution.unlinked, resolution.retired
+    todo: list[tuple[Link, str, str]] = []
     for link in resolution.links.values():
+        now = (
+            link.crm_id,
+            prints[MAP_OBJECT].get(link.map_id, ""),
+            prints[link.crm_object].get(link.crm_id, ""),
+        )
+        if seen.get(link.map_id) == now:
+            report.settled.append((link.map_id, *now))
+        else:
+            todo.append((link, now[1], now[2]))
+    wanted: dict[str, list[str]] = {MAP_OBJECT: [link.map_id for link, _, _ in todo]}
+    for link, _, _ in todo:
+        wanted.setdefault(link.crm_object, []).append(link.crm_id)
+    orphans = _to_create(spec, state, resolution, maps, crms)
+    for _, obj, record_id, _ in orphans:
+        wanted.setdefault(obj, []).append(record_id)
+    snapshots = read_snapshots(con, spec, wanted)
+    for side, obj, record_id, email in orphans:
+        values, _at = snapshots[obj].values.get(record_id, ({}, None))
+        create = plan_create(spec, side, obj, record_id, values, email)
+        if isinstance(create, str):
+            report.unlinked.append((side, record_id, f"not created: {create}"))
+        else:
+            report.creates.append(create)
+    by_link = _synced(state, spec, [link.map_id for link, _, _ in todo], len(resolution.links))
+    for link, map_print, crm_print in todo:
         synced = by_link.get(link.map_id, {})
-        plan = plan_link(spec, link, synced, _observed(spec, link, snapshots, synced))
+        observed, guarded = _observed(spec, link, snapshots, synced)
+        plan = plan_link(spec, link, synced, observed)
         report.rejects.extend((link.map_id, *r) for r in plan.rejects)
         if plan.pending(synced):
             report.plans.append(plan)
+        elif not guarded:
+            report.settled.append((link.map_id, link.crm_id, map_print, crm_print))
+    report.decided = len(todo)
     directions = Counter(d.write_to for p in report.plans for d in p.decisions if d.write_to)
     report.to_map, report.to_crm = directions[MAP], directions[CRM]
     report.conflicts = sum(d.conflict for p in report.plans for d in p.decisions if d.write_to)
@@ -215,19 +342,34 @@ def run_two_way(
 ) -> TwoWayReport:
     """Plan the sync and, unless `dry_run`, store the links, send the writes (HubSpot first,
     then Salesforce) and store what was accepted; the run is logged in `two_way_runs`."""
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     report, resolution = plan_two_way(spec, con, state)
     report.diff_seconds = time.monotonic() - started
+    report.diff_cpu_seconds = time.process_time() - cpu
     if dry_run:
         return report
     run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
     report.run_id = run_id
+    ensure_run_columns(state)
     state.execute(
         "insert into two_way_runs (run_id, sync, path, started_at, status) values (?, ?, ?, ?, ?)",
         [run_id, spec.name, "scheduled", utcnow(), "running"],
     )
-    save_links(state, spec.name, resolution.changed, resolution.retired)
-    replace_unlinked(state, spec.name, resolution.unlinked)
+    retired = resolution.retired
+    if spec.propagate_deletes and retired:
+        retired = propagate_deletes(writers, retired, active_links(state, spec.name))
+    save_links(state, spec.name, resolution.changed, retired)
+    replace_unlinked(state, spec.name, report.unlinked)
+    if report.creates:
+        created = send_creates(spec, writers, report.creates)
+        save_links(state, spec.name, created.links, [])
+        record_agreed(state, spec.name, run_id, created.decisions)
+        record_rejects(state, spec.name, run_id, [
+            (record_id, "(create)", side, None, reason) for side, record_id, reason in created.refused
+        ])  # fmt: skip
+        report.created = created.made
+        if created.error:
+            log.error("%s: creating stopped: %s", spec.name, created.error)
     record_rejects(
         state,
         spec.name,
@@ -242,6 +384,7 @@ def run_two_way(
         log.error("%s: stopped: %s", spec.name, sent.error)
     for plan in report.plans:
         commit(state, spec, plan, run_id, refused=sent.not_accepted(plan))
+    save_seen(state, spec.name, report.settled)
     error = sent.error
     report.requests = sum(w.requests()[0] - base[s] for s, w in writers.items())
     report.status = "failed" if error else ("partial" if report.rejects else "succeeded")
@@ -249,9 +392,14 @@ def run_two_way(
     state.execute(
         "update two_way_runs set finished_at = ?, status = ?, links = ?, to_map = ?, to_crm = ?, "
         "conflicts = ?, rejects = ?, unlinked = ?, requests = ?, diff_seconds = ?, seconds = ?, "
-        "error = ? where run_id = ?",
+        "error = ?, map_records = ?, map_send_seconds = ?, created_map = ?, created_crm = ?, "
+        "diff_cpu_seconds = ? "
+        "where run_id = ?",
         [utcnow(), report.status, report.links, report.to_map, report.to_crm, report.conflicts,
          len(report.rejects), len(report.unlinked), report.requests,
-         round(report.diff_seconds, 3), round(report.seconds, 3), error, run_id],
+         round(report.diff_seconds, 3), round(report.seconds, 3), error,
+         sent.records.get(MAP, 0), round(sent.seconds.get(MAP, 0.0), 3),
+         report.created.get(MAP, 0), report.created.get(CRM, 0),
+         round(report.diff_cpu_seconds, 3), run_id],
     )  # fmt: skip
     return report

@@ -64,7 +64,7 @@ class TwoWaySpec:
     name: str
     fields: tuple[FieldMap, ...]
     crm_objects: tuple[str, ...] = CRM_OBJECTS
-    create: dict[str, bool] = field(
+    create: dict[str, bool] = field(  # per direction: make the unmatched record's counterpart
         default_factory=lambda: {"crm_to_map": False, "map_to_crm": False}
     )
     propagate_deletes: bool = False
@@ -138,18 +138,11 @@ def _sync(raw: Any, where: str) -> TwoWaySpec:
     create = raw.get("create") or {}
     if not isinstance(create, dict) or set(create) - {"crm_to_map", "map_to_crm"}:
         raise SpecError(f"{where}: `create` must be {{crm_to_map: bool, map_to_crm: bool}}")
-    if any(create.values()):
-        raise SpecError(
-            f"{where}: `create: true` is not supported yet: unlinked records are listed, not created"
-        )
+    if not all(isinstance(v, bool) for v in create.values()):
+        raise SpecError(f"{where}: `create` values must be true or false")
     propagate = raw.get("propagate_deletes", False)
     if not isinstance(propagate, bool):
         raise SpecError(f"{where}: `propagate_deletes` must be true or false")
-    if propagate:
-        raise SpecError(
-            f"{where}: `propagate_deletes: true` is not supported yet: a deleted record retires "
-            "its link and the other side is left alone"
-        )
     schedule = str(raw.get("schedule", DEFAULT_SCHEDULE))
     if not croniter.is_valid(schedule):
         raise SpecError(f"{where}: `schedule` {schedule!r} is not a valid cron expression")
@@ -170,7 +163,7 @@ def _sync(raw: Any, where: str) -> TwoWaySpec:
         name,
         tuple(fields),
         tuple(objects),
-        {"crm_to_map": False, "map_to_crm": False},
+        {"crm_to_map": False, "map_to_crm": False, **create},
         propagate,
         str(raw.get("description", "")),
         schedule,

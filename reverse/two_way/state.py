@@ -10,6 +10,7 @@ the real-time path, so neither redoes the other's work.
 | `two_way_unlinked` | record left out of the last run: ambiguous or unmatched, with the reason |
 | `two_way_rejects` | field write a vendor refused or a value that cannot be converted, with the reason |
 | `two_way_runs` | run: path, links, writes per direction, conflicts, rejects, requests, status |
+| `two_way_seen` | link found settled by the last scheduled run: a fingerprint of each side's mapped values as loaded (unchanged on both sides since: nothing to decide) |
 
 A field's state changes only in the transaction that handles the vendor's answer to the write
 that carried it (or when both sides are seen to agree), as for the one-way syncs.
@@ -88,6 +89,14 @@ create table if not exists two_way_rejects (
     run_id text not null,
     primary key (sync, map_id, field, side)
 );
+create table if not exists two_way_seen (
+    sync text not null,
+    map_id text not null,
+    crm_id text not null,
+    map_fingerprint text not null,
+    crm_fingerprint text not null,
+    primary key (sync, map_id)
+);
 create table if not exists two_way_runs (
     run_id text primary key,
     sync text not null,
@@ -135,6 +144,14 @@ def active_links(con: sqlite3.Connection, sync: str) -> dict[str, Link]:
         [sync, ACTIVE],
     ).fetchall()
     return {r[0]: Link(*r) for r in rows}
+
+
+def retired_ids(con: sqlite3.Connection, sync: str) -> set[str]:
+    """HubSpot and Salesforce ids of retired links (their counterparts are never re-created)."""
+    rows = con.execute(
+        "select map_id, crm_id from two_way_links where sync = ? and status = ?", [sync, RETIRED]
+    ).fetchall()
+    return {i for row in rows for i in row}
 
 
 def find_link(con: sqlite3.Connection, sync: str, side: str, record_id: str) -> Link | None:
@@ -223,6 +240,9 @@ def record_agreed(
                 "delete from two_way_rejects where sync = ? and map_id = ? and field = ?",
                 [sync, link.map_id, d.field],
             )
+            con.execute(  # its state changed: the next scheduled run decides it again
+                "delete from two_way_seen where sync = ? and map_id = ?", [sync, link.map_id]
+            )
             if d.conflict:
                 con.execute(
                     "insert into sync_conflicts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -232,6 +252,47 @@ def record_agreed(
                         _iso(d.crm_before.at), d.winner, d.rule, now, run_id,
                     ],
                 )  # fmt: skip
+
+
+# added after the first release: HubSpot records sent and seconds spent sending them (the rate
+# against HubSpot's limit), counterparts created per side (`create: true`), the diff's CPU time
+RUN_COLUMNS = {
+    "map_records": "integer",
+    "map_send_seconds": "real",
+    "created_map": "integer",
+    "created_crm": "integer",
+    "diff_cpu_seconds": "real",
+}
+
+
+def ensure_run_columns(con: sqlite3.Connection) -> None:
+    """Add the `two_way_runs` columns a state file from an earlier version lacks."""
+    present = {r[1] for r in con.execute("pragma table_info(two_way_runs)").fetchall()}
+    for name, kind in RUN_COLUMNS.items():
+        if name not in present:
+            con.execute(f"alter table two_way_runs add column {name} {kind}")
+
+
+def seen_fingerprints(con: sqlite3.Connection, sync: str) -> dict[str, tuple[str, str, str]]:
+    """map id → (crm id, HubSpot fingerprint, Salesforce fingerprint) of the settled links."""
+    rows = con.execute(
+        "select map_id, crm_id, map_fingerprint, crm_fingerprint from two_way_seen where sync = ?",
+        [sync],
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def save_seen(
+    con: sqlite3.Connection, sync: str, settled: Iterable[tuple[str, str, str, str]]
+) -> None:
+    """(map id, crm id, fingerprints) of links a run found settled replace what was stored;
+    links absent from `settled` are decided again next time."""
+    with transaction(con):
+        con.execute("delete from two_way_seen where sync = ?", [sync])
+        con.executemany(
+            "insert into two_way_seen values (?, ?, ?, ?, ?)",
+            [(sync, *row) for row in settled],
+        )
 
 
 def record_rejects(

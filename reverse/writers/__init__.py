@@ -134,12 +134,17 @@ def destination_systems() -> list[str]:
     return [name for name, vendor in VENDORS.items() if vendor.writes]
 
 
-def open_writer(system: str, endpoint: Endpoint, *, server_paced: bool) -> DestinationWriter[Any]:
-    """The writer of a destination system (`reverse/writers/<system>.py: Writer`), with its
-    vendor client for `endpoint`."""
-    vendor = VENDORS[system]
+def writer_for(system: str, client: VendorClient) -> DestinationWriter[Any]:
+    """The writer of a destination system (`reverse/writers/<system>.py: Writer`) over an open
+    vendor client (`roundtrip serve` shares its clients with the real-time two-way path)."""
     writer_class = importlib.import_module(f"reverse.writers.{system}").Writer
-    return writer_class(vendor.client.from_endpoint(endpoint, server_paced=server_paced))
+    return writer_class(client)
+
+
+def open_writer(system: str, endpoint: Endpoint, *, server_paced: bool) -> DestinationWriter[Any]:
+    """The writer of a destination system, with its vendor client for `endpoint`."""
+    client = VENDORS[system].client.from_endpoint(endpoint, server_paced=server_paced)
+    return writer_for(system, client)
 
 
 def systems_of(specs: Iterable[SyncSpec]) -> list[str]:

@@ -34,11 +34,13 @@ from realtime.inbox import Inbox
 from realtime.receiver import create_app
 from realtime.salesforce_poll import SalesforcePoller
 from realtime.worker import SalesforceFields, Worker
+from reverse.writers import writer_for
 from roundtrip.endpoints import open_endpoints, receiver_secrets
 from roundtrip.errors import UserError
 from roundtrip.schedule import Scheduler
 from roundtrip.settings import Settings
 from roundtrip.stages.schedule import scheduled_jobs, scheduler_lock
+from roundtrip.stages.two_way import check_specs, event_specs, event_sync
 from sandbox.state import read_json
 from warehouse.location import WarehousePaths
 from warehouse.lock import WriterBusy, writer_lock
@@ -48,7 +50,8 @@ HEARTBEAT_SECONDS = 10.0
 # A real-time worker gives a failing vendor this long within one batch, then puts the batch back
 # in the inbox (realtime/worker.py) and stays responsive; the batch load keeps its 300 s.
 RETRY_SECONDS_PER_BATCH = 20.0
-# what the app subscribes to (README, "Real time"): the flows' activities and contact lifecycle
+# what the app subscribes to (README, "Real time"): the flows' activities and contact lifecycle,
+# plus every contact property a two-way sync maps
 WEBHOOK_SUBSCRIPTIONS = (
     ("contact.propertyChange", "recent_conversion_event_name"),
     ("contact.propertyChange", "hs_email_last_click_date"),
@@ -125,6 +128,8 @@ def _work(
         worker.run(stopping)
     finally:
         worker.inbox.close()
+        if worker.records is not None:
+            worker.records.close()
 
 
 class _Server(uvicorn.Server):
@@ -168,18 +173,25 @@ def serve(settings: Settings, options: ServeOptions) -> None:
             fields.check(flows)
         except FlowError as exc:
             raise UserError(f"{options.flows_file}: {exc}") from None
+        two_way = event_specs(settings)  # two-way syncs: changes of their fields apply at once
+        clients = {"hubspot": hubspot, "salesforce": salesforce}
+        check_specs(two_way, {s: writer_for(s, c) for s, c in clients.items()})
+        subscriptions = (*WEBHOOK_SUBSCRIPTIONS, *sorted(
+            {("contact.propertyChange", fm.map) for spec in two_way for fm in spec.fields}
+        ))  # fmt: skip
         if endpoints["hubspot"].mode == "sandbox":  # a developer does this once in the app
             credentials = endpoints["hubspot"].credentials
             hubspot.set_webhook_target(
                 credentials["app_id"], credentials["developer_api_key"], target
             )
             hubspot.subscribe_webhooks(
-                credentials["app_id"], credentials["developer_api_key"], WEBHOOK_SUBSCRIPTIONS
+                credentials["app_id"], credentials["developer_api_key"], subscriptions
             )
         workers: list[Worker] = []
 
         def make_worker() -> Worker:
-            return Worker(Inbox(inbox_path), flows, salesforce, hubspot, fields)
+            records = event_sync(settings, two_way, clients) if two_way else None
+            return Worker(Inbox(inbox_path), flows, salesforce, hubspot, fields, records=records)
 
         threads.append(
             threading.Thread(

@@ -12,16 +12,57 @@ from reverse.plan import WAREHOUSE
 from reverse.specs import SpecError
 from reverse.state import SCHEMA as ONE_WAY_SCHEMA
 from reverse.two_way.check import check_side
+from reverse.two_way.events import EventSync
 from reverse.two_way.scheduled import TwoWayReport, run_two_way
-from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
+from reverse.two_way.spec import (
+    CRM,
+    CRM_SYSTEM,
+    MAP,
+    MAP_OBJECT,
+    MAP_SYSTEM,
+    TwoWaySpec,
+    load_two_way,
+)
 from reverse.two_way.state import SCHEMA
-from reverse.writers import open_writer
+from reverse.writers import open_writer, writer_for
 from roundtrip.endpoints import open_endpoints
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
 from warehouse.location import WarehousePaths
 from warehouse.lock import WriterBusy, writer_lock
 from warehouse.state_store import connect_state
+
+
+def check_specs(specs: list[TwoWaySpec], writers: dict[str, Any]) -> None:
+    """Every spec against both vendors' metadata: one line and exit 2 before anything is sent."""
+    try:
+        for spec in specs:
+            check_side(spec, MAP, MAP_OBJECT, writers[MAP_SYSTEM].fields(MAP_OBJECT))
+            for obj in spec.crm_objects:
+                check_side(spec, CRM, obj, writers[CRM_SYSTEM].fields(obj))
+    except SpecError as exc:
+        raise UserError(f"{exc}; nothing was sent") from None
+
+
+def event_specs(settings: Settings) -> list[TwoWaySpec]:
+    """The two-way syncs `roundtrip serve` applies events to (none with either system off)."""
+    if not all(settings.system(s).enabled for s in (MAP_SYSTEM, CRM_SYSTEM)):
+        return []
+    from roundtrip.stages.sync import specs_path
+
+    try:
+        return load_two_way(specs_path())
+    except SpecError as exc:
+        raise UserError(str(exc)) from None
+
+
+def event_sync(settings: Settings, specs: list[TwoWaySpec], clients: dict[str, Any]) -> EventSync:
+    """The real-time two-way path over serve's vendor clients; call in the thread that uses it
+    (it opens its own connection to the state file)."""
+    paths = WarehousePaths(settings.warehouse_dir)
+    state = connect_state(paths.state_file("reverse"), ONE_WAY_SCHEMA + SCHEMA)
+    writers = {system: writer_for(system, client) for system, client in clients.items()}
+    return EventSync(specs, state, writers, paths.state_dir)
 
 
 def run_two_way_syncs(
@@ -50,13 +91,7 @@ def run_two_way_syncs(
             writer = open_writer(endpoint.system, endpoint, server_paced=endpoint.mode == "sandbox")
             stack.callback(writer.client.close)
             writers[endpoint.system] = writer
-        try:
-            for spec in specs:
-                check_side(spec, MAP, MAP_OBJECT, writers[MAP_SYSTEM].fields(MAP_OBJECT))
-                for obj in spec.crm_objects:
-                    check_side(spec, CRM, obj, writers[CRM_SYSTEM].fields(obj))
-        except SpecError as exc:
-            raise UserError(f"{exc}; nothing was sent") from None
+        check_specs(specs, writers)
         state = connect_state(paths.state_file("reverse"), ONE_WAY_SCHEMA + SCHEMA)
         stack.callback(state.close)
         con = duckdb.connect()
@@ -83,7 +118,8 @@ def render_two_way(
 
     title = "two-way syncs (dry run: nothing sent)" if dry_run else "two-way syncs"
     table = Table(title=title)
-    columns = ["sync", "links", "to HubSpot", "to Salesforce", "conflicts", "rejects", "unlinked"]
+    columns = ["sync", "links", "to HubSpot", "to Salesforce", "conflicts", "rejects", "unlinked",
+               "create" if dry_run else "created"]  # fmt: skip
     if not dry_run:
         columns += ["requests", "status"]
     for column in columns:
@@ -98,6 +134,7 @@ def render_two_way(
             r.conflicts,
             len(r.rejects),
             len(r.unlinked),
+            len(r.creates) if dry_run else sum(r.created.values()),
         ]
         if not dry_run:
             row += [r.requests, r.status]

@@ -615,6 +615,20 @@ class Crm:
             results, [self.not_found(obj, missing)] if missing else [], started
         )
 
+    async def batch_archive(self, request: Request) -> Response:
+        """`POST /crm/v3/objects/{type}/batch/archive`: archive the records (204, no body, whatever
+        each record's state, as HubSpot answers: https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/batch/delete-contacts)."""
+        obj, _, inputs = await self.batch_inputs(request)
+        ids = [int(i) for i in (str(x.get("id", "")) for x in inputs) if i.isdigit()]
+        if ids:
+            self.snapshots.invalidate(obj.table)
+            self.ctx.db.execute(
+                f"UPDATE {obj.table} SET archived = true, archived_at = ?, updated_at = ? "
+                f"WHERE NOT archived AND id IN ({', '.join('?' * len(ids))})",
+                [self.ctx.now, self.ctx.now, *ids],
+            )
+        return Response(status_code=204)
+
     async def batch_upsert(self, request: Request) -> Response:
         started = _iso(datetime.now(UTC))
         obj, _, inputs = await self.batch_inputs(request)
@@ -790,6 +804,7 @@ def endpoints(ctx: VendorContext, policy: VendorPolicy) -> list[Endpoint]:
         Endpoint(f"{objects}/batch/read", crm.batch_read, ("POST",)),
         Endpoint(f"{objects}/batch/update", crm.batch_update, ("POST",)),
         Endpoint(f"{objects}/batch/upsert", crm.batch_upsert, ("POST",)),
+        Endpoint(f"{objects}/batch/archive", crm.batch_archive, ("POST",)),
         Endpoint(objects + "/{objectId}", crm.get_object),
         Endpoint("/crm/v3/properties/{objectType}", crm.properties),
         Endpoint("/crm/v3/properties/{objectType}/{name}", crm.property),

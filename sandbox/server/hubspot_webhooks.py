@@ -134,12 +134,16 @@ class Dispatcher:
     def target(self) -> str | None:
         return self.settings().get("targetUrl")
 
-    def subscribed(self, event_type: str, prop: str | None = None) -> bool:
-        return any(
-            s.get("active", True) and s.get("eventType") == event_type
+    def subscription(self, event_type: str, prop: str | None = None) -> int | None:
+        """The id of the active subscription to the event (and property), if any."""
+        return next((
+            int(s["id"]) for s in self.settings().get("subscriptions", [])
+            if s.get("active", True) and s.get("eventType") == event_type
             and (prop is None or s.get("propertyName") == prop)
-            for s in self.settings().get("subscriptions", [])
-        )  # fmt: skip
+        ), None)  # fmt: skip
+
+    def subscribed(self, event_type: str, prop: str | None = None) -> bool:
+        return self.subscription(event_type, prop) is not None
 
     def written(
         self, object_type: str, items: list[tuple[int, dict[str, Any]]], created: bool
@@ -170,7 +174,9 @@ class Dispatcher:
         source: str = "INTEGRATION",
     ) -> dict[str, Any]:
         event = {
-            "eventId": next(self.ids), "subscriptionId": 1, "portalId": PORTAL_ID,
+            "eventId": next(self.ids),
+            "subscriptionId": self.subscription(subscription_type, prop) or 0,
+            "portalId": PORTAL_ID,
             "appId": int(self.app_id or 0), "occurredAt": occurred_ms,
             "subscriptionType": subscription_type, "attemptNumber": 0,
             "objectId": object_id, "changeSource": source,

@@ -273,6 +273,16 @@ def create_app(ctx: VendorContext) -> Starlette:
             writer.apply(records, all_or_none, lambda r: writer.upsert_one(s, key_field, r))
         )
 
+    async def collection_delete(request: Request) -> Response:
+        ids = [i for i in request.query_params.get("ids", "").split(",") if i]
+        if not ids:
+            raise VendorError(sf_error(400, "MISSING_ARGUMENT", "ids parameter is required"))
+        if len(ids) > MAX_RECORDS:
+            raise VendorError(sf_error(400, "EXCEEDED_ID_LIMIT",
+                              f"record limit reached. cannot submit more than {MAX_RECORDS} records into this call"))  # fmt: skip
+        all_or_none = request.query_params.get("allOrNone", "false").lower() == "true"
+        return json_response(writer.apply([{"id": i} for i in ids], all_or_none, writer.delete_one))
+
     async def sandbox_campaigns(request: Request) -> Response:
         """Sandbox only (not Salesforce's): the Campaign names, for `sandbox simulate`'s UTMs."""
         rows = ctx.db.execute(
@@ -304,6 +314,7 @@ def create_app(ctx: VendorContext) -> Starlette:
             Endpoint(data + "/queryAll/{locator}", query_more),
             Endpoint(f"{data}/composite/sobjects", collection_update, ("PATCH",)),
             Endpoint(f"{data}/composite/sobjects", collection_create, ("POST",)),
+            Endpoint(f"{data}/composite/sobjects", collection_delete, ("DELETE",)),
             Endpoint(data + "/composite/sobjects/{sobject}/{field}", collection_upsert, ("PATCH",)),
         ],
     )

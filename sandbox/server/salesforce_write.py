@@ -1,9 +1,11 @@
 """sObject Collections writes: `POST composite/sobjects` (create), `PATCH composite/sobjects`
-(update by Id) and `PATCH composite/sobjects/{Object}/{ExternalIdField}` (upsert by external id).
+(update by Id), `DELETE composite/sobjects?ids=…` (to the recycle bin) and `PATCH composite/sobjects/{Object}/{ExternalIdField}` (upsert by external id).
 
 At most 200 records. Each record gets `{"id","success","errors"}` in request order; with
 `allOrNone` one failure rolls every record back (ALL_OR_NONE_OPERATION_ROLLED_BACK). Writes set
-LastModifiedDate and SystemModstamp to the world clock's now.
+LastModifiedDate and SystemModstamp to the world clock's now, or 1 ms past the record's last
+stamp when the world clock has not moved since (it stands still between `sandbox advance`s;
+Salesforce's stamps of a record only ever grow, and pollers key changes on them).
 """
 
 from __future__ import annotations
@@ -89,7 +91,9 @@ class Writer:
         sets = ", ".join(f'"{f.name}" = ?' for f in values)
         self.db.execute(
             f"UPDATE {sobject.table} SET {sets + ', ' if sets else ''}"
-            '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "Id" = ?',
+            '"LastModifiedDate" = greatest(?, "LastModifiedDate" + INTERVAL 1 MILLISECOND), '
+            '"SystemModstamp" = greatest(?, "SystemModstamp" + INTERVAL 1 MILLISECOND) '
+            'WHERE "Id" = ?',
             [*values.values(), self.now, self.now, record_id],
         )
 
@@ -182,6 +186,32 @@ class Writer:
         values.pop(key_field, None)
         self.update(sobject, found[0], values)
         return {"id": found[0], "success": True, "errors": [], "created": False}
+
+    def delete_one(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Move a record to the recycle bin (`IsDeleted`), found by its Id's key prefix."""
+        record_id = str(record.get("id") or "")
+        sobject = next(
+            (
+                s
+                for s in self.sobjects.values()
+                if s.key_prefix and record_id.startswith(s.key_prefix)
+            ),
+            None,
+        )
+        if sobject is None:
+            raise RecordError("MALFORMED_ID", f"malformed id {record_id}", [])
+        found = self.find(sobject, "Id", record_id)
+        if found is None:
+            raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
+        if found[1]:
+            raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+        self.db.execute(
+            f'UPDATE {sobject.table} SET "IsDeleted" = true, '
+            '"SystemModstamp" = greatest(?, "SystemModstamp" + INTERVAL 1 MILLISECOND) '
+            'WHERE "Id" = ?',
+            [self.now, record_id],
+        )
+        return {"id": record_id, "success": True, "errors": []}
 
     def apply(self, records: list[Any], all_or_none: bool, one: Any) -> list[dict[str, Any]]:
         """Run `one(record)` per record; with all_or_none, roll back everything on any failure."""

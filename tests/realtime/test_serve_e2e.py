@@ -81,21 +81,21 @@ def people_in_salesforce(project: Project) -> set[str]:
 
 def api_writes_reach_the_inbox_as_subscribed(project: Project) -> None:
     """An integration's write of a subscribed contact property comes back as a signed webhook;
-    an unsubscribed one does not."""
+    an unsubscribed one does not (serve itself subscribes to the two-way syncs' properties)."""
     server = json.loads(project.sandbox.server_json.read_text())["urls"]["hubspot"]
     hubspot = json.loads(project.sandbox.credentials_json.read_text())["hubspot"]
     with httpx.Client(base_url=server, timeout=30) as http:
         subscribed = http.post(
             f"/webhooks/v3/{hubspot['app_id']}/subscriptions",
             params={"hapikey": hubspot["developer_api_key"]},
-            json={"eventType": "contact.propertyChange", "propertyName": "phone", "active": True},
+            json={"eventType": "contact.propertyChange", "propertyName": "city", "active": True},
         )
         assert subscribed.status_code == 201, subscribed.text
         written = http.post(
             "/crm/v3/objects/contacts/batch/update",
             headers={"Authorization": f"Bearer {hubspot['access_token']}"},
-            json={"inputs": [{"id": "101", "properties": {"phone": "+1 555 0100",
-                                                          "jobtitle": "CMO"}}]},
+            json={"inputs": [{"id": "101", "properties": {"city": "Lyon",
+                                                          "lifecyclestage": "lead"}}]},
         )  # fmt: skip
         assert written.status_code == 200, written.text
 
@@ -111,9 +111,7 @@ def api_writes_reach_the_inbox_as_subscribed(project: Project) -> None:
         return [json.loads(r[0]) for r in rows]
 
     wait_until(lambda: bool(delivered()), "the API write's webhook in the inbox")
-    assert [(e["propertyName"], e["propertyValue"]) for e in delivered()] == [
-        ("phone", "+1 555 0100")
-    ]
+    assert [(e["propertyName"], e["propertyValue"]) for e in delivered()] == [("city", "Lyon")]
 
 
 def check_salesforce(project: Project, known: set[str], campaigns: bool = True) -> None:

@@ -89,6 +89,9 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProj
     assert first["status"] == "succeeded" and first["links"] > 1000
     quiet = _round(sp)  # the writes read back by the next load are not changes (no echo)
     assert (quiet["to_map"], quiet["to_crm"], quiet["requests"]) == (0, 0, 0), quiet
+    with _state(sp) as con:  # every link is settled: the next run decides only what changed
+        settled = con.execute("select count(*) from two_way_seen where sync = ?", [SYNC])
+        assert settled.fetchone()[0] == quiet["links"]
 
     # edits fall within the loads' cursor overlap (5 minutes before the last change loaded): the
     # world clock stands still between advances, and the syncs' writes are stamped with it

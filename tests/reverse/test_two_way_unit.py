@@ -106,12 +106,18 @@ def test_a_bad_field_mapping_is_one_line_naming_sync_and_field(
     assert "\n" not in str(exc.value)
 
 
-@pytest.mark.parametrize("setting", [{"create": {"map_to_crm": True}}, {"propagate_deletes": True}])
-def test_unsupported_settings_are_refused_not_ignored(
-    tmp_path: Path, setting: dict[str, Any]
-) -> None:
-    with pytest.raises(SpecError, match="not supported yet"):
-        load_two_way(_spec_file(tmp_path, [{**BASE, **setting}]))
+def test_propagate_deletes_is_a_boolean(tmp_path: Path) -> None:
+    (spec,) = load_two_way(_spec_file(tmp_path, [{**BASE, "propagate_deletes": True}]))
+    assert spec.propagate_deletes and not load_two_way(DEFAULT_SPECS)[0].propagate_deletes
+    with pytest.raises(SpecError, match="`propagate_deletes` must be true or false"):
+        load_two_way(_spec_file(tmp_path, [{**BASE, "propagate_deletes": "yes"}]))
+
+
+def test_create_is_set_per_direction(tmp_path: Path) -> None:
+    (spec,) = load_two_way(_spec_file(tmp_path, [{**BASE, "create": {"map_to_crm": True}}]))
+    assert spec.create == {"crm_to_map": False, "map_to_crm": True}
+    with pytest.raises(SpecError, match="`create` values must be true or false"):
+        load_two_way(_spec_file(tmp_path, [{**BASE, "create": {"map_to_crm": "yes"}}]))
 
 
 def test_a_bad_schedule_is_refused_and_the_shipped_one_runs_after_the_hourly_load(
@@ -131,6 +137,7 @@ def test_the_integration_map_shows_each_field_with_its_owner_and_frequency() -> 
     assert rows["company"].split(" | ")[3:5] == ["←", "Salesforce"]
     assert rows["phone"].split(" | ")[2:5] == ["Lead.Phone, Contact.Phone", "↔", "newest"]
     assert "cron `20 * * * *` (`roundtrip sync contacts_two_way`)" in rows["email"]
+    assert "real-time, seconds (`roundtrip serve`" in rows["email"]
 
 
 def test_a_crm_field_mapped_twice(tmp_path: Path) -> None:
