@@ -4,8 +4,8 @@ A check measuring the published warehouse cannot tell that the data it reads is 
 load's: freshness, completeness and record counts would pass for a day and a half after a vendor
 went down. The gate reads the load state store (`warehouse/state/loads.sqlite`) and turns each
 result of a failed system into a failing one whose message starts with the reason,
-"last load failed at … (<error>)". `load_status` itself is left as measured (it already fails,
-with its own escalation by time)."""
+"last load failed at … (<error>)". `load_status` itself, and any result that already fails, is
+left as measured: it names its own problem at its own (possibly escalated) severity."""
 
 from __future__ import annotations
 
@@ -30,15 +30,21 @@ def gate(
     checks: Iterable[CheckConfig],
     loads: Mapping[str, LoadState],
 ) -> list[CheckResult]:
-    """`results` with every result of a system whose last load failed turned into a FAIL at its
-    check's severity (its measured value kept, its own message after the reason)."""
+    """`results` with every passing or warning result of a system whose last load failed turned
+    into a FAIL at its check's severity (its measured value kept, its own message after the
+    reason)."""
     failed = {name: state for name, state in loads.items() if state.status in FAILED}
     configs = {c.name: c for c in checks}
     gated = []
     for result in results:
         state = failed.get(result.system or "")
         check = configs.get(result.check)
-        if state is None or check is None or check.kind == "load_status":
+        if (
+            state is None
+            or check is None
+            or check.kind == "load_status"
+            or result.status is Status.FAIL
+        ):
             gated.append(result)
             continue
         gated.append(

@@ -3,8 +3,8 @@
 One `request()` call may send several HTTP requests: it waits for the account's shared limiters,
 retries 429s and vendor-specific throttling after the vendor's hint (Retry-After, usage headers)
 or exponential backoff, retries 5xx/timeouts/dropped connections with exponential backoff and
-full jitter within a budget (count and seconds), and replays once after refreshing the token on
-401. Waits the vendor asks for (rate limits) follow the vendor's own window and draw on their own
+full jitter within a budget (count and seconds), and replays after refreshing the token on a
+401 (a token refused straight after its refresh is final). Waits the vendor asks for (rate limits) follow the vendor's own window and draw on their own
 budget, kept per transport (one run of one system): no single wait longer than
 `max_retry_seconds`, at most `max_rate_limit_seconds` in all, so a burst of 429s rides on the
 vendor's reset instead of exhausting the budget meant for errors. Everything else becomes a `VendorError` subclass whose message names the request (method,
@@ -249,6 +249,9 @@ class Transport:
                     "%s: %s got HTTP %s; token refreshed, replaying", self.vendor, described, status
                 )
                 continue
+            # a token refused straight after its refresh is a real failure; one that expired during
+            # a long retry (it got a 5xx or 429 first) may be refreshed again
+            refreshed = refreshed and disposition is Disposition.AUTH
             if not disposition.retryable:
                 self._count(failed_requests=1)
                 raise self._error(disposition, described, status, info)

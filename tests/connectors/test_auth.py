@@ -69,6 +69,20 @@ def test_second_401_fails_clearly_after_one_refresh(stub, make_transport):
     assert "still nope" in message and "check the credentials" in message
 
 
+def test_token_expiring_again_during_a_long_retry_is_refreshed_again(stub, make_transport):
+    auth = refresh_auth(stub)
+    stub.script(
+        "/data",
+        Reply(401, {"message": "expired"}),
+        Reply(503, {"message": "busy"}),
+        Reply(401, {"message": "expired again"}),
+        Reply(200, {"ok": True}),
+    )
+    transport = make_transport(auth=auth)
+    assert transport.get_json("/data") == {"ok": True}
+    assert transport.stats.refreshes == 2 and len(stub.hits("/data")) == 4
+
+
 def test_static_token_401_fails_without_retry(stub, make_transport):
     stub.script("/data", Reply(401, {"message": "bad token"}))
     with pytest.raises(AuthenticationFailed):
