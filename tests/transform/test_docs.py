@@ -56,7 +56,9 @@ def test_integration_map_lists_every_enabled_system(
         assert f"| {system} (sandbox stand-in) | DuckDB `raw_{system}`" in text
     assert "| DuckDB `crm_record_scores` | salesforce Lead (by Id) | Lead_Score__c," in text
     assert "(`roundtrip sync hubspot_contact_scores`)" in text
-    flows = [line for line in text.splitlines() if "real-time, seconds" in line and "flow `" in line]
+    flows = [
+        line for line in text.splitlines() if "real-time, seconds" in line and "flow `" in line
+    ]
     assert [("form_to_lead" in flows[0]), ("activity_to_task" in flows[1])] == [True, True]
     two_way = [line for line in text.splitlines() if line.startswith("| contacts_two_way |")]
     assert two_way and all("real-time, seconds" in line for line in two_way)
