@@ -1,5 +1,6 @@
 """`roundtrip transform`: `dbt build` on the working warehouse under the writer lock, then publish
-the read-only copy — only when the build succeeded."""
+the read-only copy — only when the build succeeded. Only what changed since the last successful
+build is built (see `transform_plan`); nothing at all when nothing changed."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class TransformResult:
     failures: list[str]
     summary: str = ""
     log_file: Path | None = None
+    plan: str = ""
 
 
 def build_summary(results: list, seconds: float) -> str:
@@ -146,12 +148,43 @@ def run_transform(
     echo: Callable[[str], None],
     lock_timeout: float = 3600.0,
     verbose: bool = False,
+    full: bool = False,
 ) -> TransformResult:
+    """Build what changed since the last successful build (everything when `full`), carry the
+    other nodes' test results forward, publish on success."""
+    from roundtrip.stages.dbt_results import carry_forward, read_results
+    from roundtrip.stages.transform_plan import (
+        MANIFEST_DIR,
+        BuildPlan,
+        fingerprint,
+        last_build,
+        plan,
+        remember_build,
+    )
+
     paths = WarehousePaths(settings.warehouse_dir)
     if not paths.working.exists():
         raise UserError(f"no working warehouse at {paths.working}; run `roundtrip load` first")
+    target = paths.work_dir / BUILD_TARGET
     with writer_lock(paths.lock_file, "roundtrip transform", timeout=lock_timeout, on_wait=echo):
-        run = invoke_dbt(["build"], settings, paths, verbose=verbose)
+        current = fingerprint(paths, DBT_PROJECT, dbt_vars(settings))
+        build = (
+            BuildPlan(None, "full build: asked for with --full")
+            if full
+            else plan(paths, last_build(paths), current)
+        )
+        if build.skip:
+            return TransformResult(True, False, [], "nothing built", None, build.reason)
+        previous = read_results(target) if build.select else None
+        selection = (
+            ["--select", *build.select, "--state", str(paths.work_dir / MANIFEST_DIR)]
+            if build.select
+            else []
+        )
+        run = invoke_dbt(["build", *selection], settings, paths, verbose=verbose)
+        carried = carry_forward(target, previous)
+        summary = run.summary + (f"; {carried} earlier results carried forward" if carried else "")
         if run.ok:
             publish(paths)
-    return TransformResult(run.ok, run.ok, run.failures, run.summary, dbt_log_file(paths))
+            remember_build(paths, current, target)
+    return TransformResult(run.ok, run.ok, run.failures, summary, dbt_log_file(paths), build.reason)
