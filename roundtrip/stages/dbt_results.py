@@ -26,7 +26,7 @@ def carry_forward(target_dir: Path, previous: dict | None) -> int:
     if current is None or previous is None:
         return 0
     manifest = json.loads((target_dir / "manifest.json").read_text())
-    known = manifest.get("nodes", {}).keys() | manifest.get("unit_tests", {}).keys()
+    known = {uid for part in ("nodes", "unit_tests", "exposures") for uid in manifest.get(part, {})}
     ran = {node["unique_id"] for node in current["results"]}
     built_at = previous.get("metadata", {}).get("generated_at")
     carried = [
