@@ -252,7 +252,11 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
 
 @cli.command("transform")
 @click.option("--verbose", is_flag=True, help="Stream dbt's own log lines as it builds.")
-@click.option("--full", is_flag=True, help="Rebuild every model and run every test.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild every model from scratch (incremental ones too) and run every test.",
+)
 @click.pass_context
 def transform(ctx: click.Context, verbose: bool, full: bool) -> None:
     """Run `dbt build` on the working warehouse and publish the read-only copy.

@@ -181,7 +181,8 @@ def run_transform(
             if build.select
             else []
         )
-        run = invoke_dbt(["build", *selection], settings, paths, verbose=verbose)
+        rebuild = ["--full-refresh"] if full else []  # incremental models too, from scratch
+        run = invoke_dbt(["build", *rebuild, *selection], settings, paths, verbose=verbose)
         carried = carry_forward(target, previous)
         summary = run.summary + (f"; {carried} earlier results carried forward" if carried else "")
         if run.ok:

@@ -1,6 +1,6 @@
 """`roundtrip transform` builds only what changed: nothing after a load that changed nothing, the
-models fed by the changed raw tables after `sandbox advance` + load — and those marts equal a
-full rebuild's, while the dbt_tests health check still sees a result for every node."""
+models fed by the changed raw tables after `sandbox advance` + load (incremental ones
+incrementally) — and those tables equal a full rebuild's from scratch, while the dbt_tests health check still sees a result for every node."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from tests.conftest import Project
 pytestmark = pytest.mark.slow
 
 
-def marts(database: Path) -> dict[str, list[tuple]]:
-    """Every marts table's rows, sorted, floats rounded to what summation order can change."""
+def built(database: Path) -> dict[str, list[tuple]]:
+    """Every intermediate and marts table's rows, sorted, floats rounded to what summation order
+    can change."""
 
     def cell(value: object) -> object:
         return float(f"{value:.9g}") if isinstance(value, float) else value
@@ -25,13 +26,14 @@ def marts(database: Path) -> dict[str, list[tuple]]:
         tables = [
             name
             for (name,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE' "
+                "order by 1"
             ).fetchall()
         ]
         return {
             table: sorted(
-                (tuple(cell(v) for v in row) for row in con.sql(f"from marts.{table}").fetchall()),
+                (tuple(cell(v) for v in row) for row in con.sql(f"from {table}").fetchall()),
                 key=repr,
             )
             for table in tables
@@ -42,7 +44,7 @@ def node_ids(target: Path) -> tuple[set[str], set[str]]:
     """(the unique ids of the last build's run results, every node of its manifest dbt builds)"""
     results = json.loads((target / "run_results.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
-    built = (
+    buildable = (
         {
             uid
             for uid, node in manifest["nodes"].items()
@@ -51,7 +53,7 @@ def node_ids(target: Path) -> tuple[set[str], set[str]]:
         | set(manifest.get("unit_tests", {}))
         | set(manifest.get("exposures", {}))
     )
-    return {n["unique_id"] for n in results["results"]}, built
+    return {n["unique_id"] for n in results["results"]}, buildable
 
 
 def test_selective_build_equals_a_full_rebuild(transformed_project: Project) -> None:
@@ -67,15 +69,15 @@ def test_selective_build_equals_a_full_rebuild(transformed_project: Project) -> 
     project.roundtrip("load")
     selective = project.roundtrip("transform").stdout
     assert "selective build (" in selective and "earlier results carried forward" in selective
-    ran, built = node_ids(target)
-    assert ran == built  # every node has a result: run now or carried forward
+    ran, buildable = node_ids(target)
+    assert ran == buildable  # every node has a result: run now or carried forward
     health = project.roundtrip("health", "dbt_tests", check=False, COLUMNS="400")
     assert "results carried forward from earlier builds" in health.stdout, health.stdout
-    incremental = marts(project.warehouse / "roundtrip.duckdb")
+    incremental = built(project.warehouse / "roundtrip.duckdb")
 
     full = project.roundtrip("transform", "--full").stdout
     assert "full build: asked for with --full" in full
-    rebuilt = marts(project.warehouse / "roundtrip.duckdb")
+    rebuilt = built(project.warehouse / "roundtrip.duckdb")
     assert incremental.keys() == rebuilt.keys()
     for table in rebuilt:
-        assert incremental[table] == rebuilt[table], f"marts.{table} differs from a full rebuild"
+        assert incremental[table] == rebuilt[table], f"{table} differs from a full rebuild"
