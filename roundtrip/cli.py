@@ -275,6 +275,7 @@ def transform(ctx: click.Context, verbose: bool, full: bool) -> None:
     result = run_transform(_settings(ctx), echo=click.echo, verbose=verbose, full=full)
     click.echo(f"transform: {result.plan}")
     if result.log_file is None:
+        click.echo("transform: published the read-only warehouse")
         return
     click.echo(f"transform: {result.summary}; full dbt log: {result.log_file}")
     if not result.ok:

@@ -173,8 +173,9 @@ def run_transform(
             if full
             else plan(paths, last_build(paths), current)
         )
-        if build.skip:
-            return TransformResult(True, False, [], "nothing built", None, build.reason)
+        if build.skip:  # still published: it mirrors the state written since (sync, checks)
+            publish(paths)
+            return TransformResult(True, True, [], "nothing built", None, build.reason)
         previous = read_results(target) if build.select else None
         selection = (
             ["--select", *build.select, "--state", str(paths.work_dir / MANIFEST_DIR)]

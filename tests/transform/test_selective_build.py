@@ -63,6 +63,7 @@ def test_selective_build_equals_a_full_rebuild(transformed_project: Project) -> 
 
     unchanged = project.roundtrip("transform").stdout
     assert "skipped the dbt build: none of" in unchanged, unchanged
+    assert "published the read-only warehouse" in unchanged
     assert (target / "run_results.json").read_text() == before
 
     project.roundtrip("sandbox", "advance", "--days", "1")
