@@ -1,5 +1,5 @@
-"""The generator writes each table in chunks of rows (writer.CHUNK_ROWS) under a DuckDB memory
-limit, to bound its peak memory at scale L: the world it writes for a seed must not change."""
+"""The generator writes each table in chunks of rows (writer.CHUNK_ROWS), to bound its peak
+memory at scale L: the world it writes for a seed must not change."""
 
 from __future__ import annotations
 
