@@ -20,7 +20,9 @@ from warehouse.location import WarehousePaths
 STATE_FILE = "transform_state.json"
 MANIFEST_DIR = "dbt_state"
 # what dbt reads from the project: a change to any of these files may change a model or test
-PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+PROJECT_PARTS = ("models", "macros", "seeds", "tests")
+# project-wide settings (its vars, materializations, schemas): a change rebuilds everything
+PROJECT_FILE = "dbt_project.yml"
 SHOWN = 6  # selectors named in the plan's line
 
 
@@ -89,7 +91,8 @@ def fingerprint(paths: WarehousePaths, project_dir: Path, dbt_vars: dict) -> Fin
     return Fingerprint(
         raw_fingerprint(paths.working),
         project_fingerprint(project_dir),
-        json.dumps(dbt_vars, sort_keys=True),
+        json.dumps(dbt_vars, sort_keys=True)
+        + hashlib.sha256((project_dir / PROJECT_FILE).read_bytes()).hexdigest(),
     )
 
 
@@ -132,7 +135,10 @@ def plan(paths: WarehousePaths, previous: Fingerprint | None, current: Fingerpri
     if previous is None:
         return BuildPlan(None, "full build: no earlier successful build to compare with")
     if previous.vars != current.vars:
-        return BuildPlan(None, "full build: the dbt vars (enabled systems, thresholds) changed")
+        return BuildPlan(
+            None,
+            f"full build: the dbt vars (enabled systems, thresholds) or {PROJECT_FILE} changed",
+        )
     changed = {
         table
         for table in previous.raw.keys() | current.raw.keys()

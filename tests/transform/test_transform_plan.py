@@ -13,6 +13,7 @@ from roundtrip.stages.dbt_results import carry_forward, read_results
 from roundtrip.stages.transform_plan import (
     MANIFEST_DIR,
     Fingerprint,
+    fingerprint,
     plan,
     project_fingerprint,
     raw_fingerprint,
@@ -95,7 +96,6 @@ def test_plan_without_an_earlier_build_builds_everything(tmp_path: Path) -> None
 
 def test_project_fingerprint_follows_model_files(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
-    (tmp_path / "dbt_project.yml").write_text("name: x\n")
     (tmp_path / "models" / "a.sql").write_text("select 1")
     before = project_fingerprint(tmp_path)
     assert project_fingerprint(tmp_path) == before
@@ -132,3 +132,17 @@ def test_carry_forward_keeps_the_last_result_of_every_node_not_run(tmp_path: Pat
         "test.r.c": ("pass", "T0"),
         "unit_test.r.u": ("pass", "T1"),
     }
+
+
+def test_dbt_project_yml_counts_with_the_vars(tmp_path: Path) -> None:
+    """A change to dbt_project.yml (vars, materializations) asks for a full build."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: x\n")
+    paths = _paths(tmp_path / "warehouse")
+    duckdb.connect(str(paths.working)).close()
+    before = fingerprint(paths, project, {"crm_enabled": True})
+    (project / "dbt_project.yml").write_text("name: x\nvars: {lookback_days: 30}\n")
+    after = fingerprint(paths, project, {"crm_enabled": True})
+    assert before.project == after.project and before.vars != after.vars
+    assert plan(paths, before, after).select is None
