@@ -20,6 +20,8 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "realtime": ("S",),
     "two_way_sync": ("S", "M"),
 }
+# run only when named (too long for every `make bench`), e.g. `python -m bench roundtrip --scale L`
+ON_REQUEST: dict[str, tuple[str, ...]] = {"roundtrip": ("M",)}
 
 
 def main() -> None:
@@ -27,13 +29,14 @@ def main() -> None:
     parser.add_argument("names", nargs="*", help=f"default: all of {', '.join(BENCHMARKS)}")
     parser.add_argument("--scale", help="comma-separated scales, overriding each default")
     args = parser.parse_args()
-    unknown = set(args.names) - set(BENCHMARKS)
+    known = {**BENCHMARKS, **ON_REQUEST}
+    unknown = set(args.names) - set(known)
     if unknown:
         parser.error(
-            f"unknown benchmark(s) {', '.join(sorted(unknown))}; accepted: {', '.join(BENCHMARKS)}"
+            f"unknown benchmark(s) {', '.join(sorted(unknown))}; accepted: {', '.join(known)}"
         )
     for name in args.names or list(BENCHMARKS):
-        scales = args.scale.split(",") if args.scale else BENCHMARKS[name]
+        scales = args.scale.split(",") if args.scale else known[name]
         module = importlib.import_module(f"bench.{name}")
         for scale in scales:
             print(f"==> {name} at scale {scale}", flush=True)

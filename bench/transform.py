@@ -1,5 +1,8 @@
-"""Transform benchmark: wall time of `roundtrip transform` (dbt build, every test, publish) on a
-freshly loaded sandbox world, and of a second run with nothing new loaded."""
+"""Transform benchmark on a freshly loaded sandbox world: the first `roundtrip transform` (a full
+dbt build, every test, publish), then the fixed costs of the steady state — a transform with
+nothing new loaded (skipped: no raw table changed) and a warm `roundtrip load` + `roundtrip
+transform` that find nothing new — and a forced full rebuild (`--full`, incremental models from
+scratch) for comparison."""
 
 from __future__ import annotations
 
@@ -15,12 +18,18 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
         roundtrip = [sys.executable, "-m", "roundtrip"]
         with control.running(sandbox):
             measure([*roundtrip, "load"], env)
-        first, rss = measure([*roundtrip, "transform"], env)
-        again, _ = measure([*roundtrip, "transform"], env)
+            first, rss = measure([*roundtrip, "transform"], env)
+            unchanged, unchanged_rss = measure([*roundtrip, "transform"], env)
+            warm_load, _ = measure([*roundtrip, "load"], env)
+            warm_transform, _ = measure([*roundtrip, "transform"], env)
+        full, _ = measure([*roundtrip, "transform", "--full"], env)
     return {
         "transform_seconds": round(first, 1),
         "transform_peak_rss_mib": round(rss),
-        "second_transform_seconds": round(again, 1),
+        "no_change_transform_seconds": round(unchanged, 1),
+        "no_change_transform_peak_rss_mib": round(unchanged_rss),
+        "warm_load_transform_seconds": round(warm_load + warm_transform, 1),
+        "full_rebuild_seconds": round(full, 1),
     }
 
 

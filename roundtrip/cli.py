@@ -252,19 +252,31 @@ def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> No
 
 @cli.command("transform")
 @click.option("--verbose", is_flag=True, help="Stream dbt's own log lines as it builds.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild every model from scratch (incremental ones too) and run every test.",
+)
 @click.pass_context
-def transform(ctx: click.Context, verbose: bool) -> None:
+def transform(ctx: click.Context, verbose: bool, full: bool) -> None:
     """Run `dbt build` on the working warehouse and publish the read-only copy.
 
-    Builds dbt_project/ (staging → intermediate → marts, with every test) against
+    Builds dbt_project/ (staging → intermediate → marts, with their tests) against
     warehouse/work/roundtrip.duckdb under the writer lock; publishes warehouse/roundtrip.duckdb
-    only when the build succeeded. Prints one summary line (models, tests, warnings, failures,
-    seconds); dbt's full log is in warehouse/work/dbt_logs/dbt.log (--verbose streams it).
-    Exit code 1 when a model or test failed.
+    only when the build succeeded. Only the models downstream of the raw tables and dbt files
+    that changed since the last successful build are built and tested (nothing when nothing
+    changed; --full builds all); the first line says what and why. Then one summary line
+    (models, tests, warnings, failures, seconds); dbt's full log is in
+    warehouse/work/dbt_logs/dbt.log (--verbose streams it). Exit code 1 when a model or test
+    failed.
     """
     from roundtrip.stages.transform import run_transform
 
-    result = run_transform(_settings(ctx), echo=click.echo, verbose=verbose)
+    result = run_transform(_settings(ctx), echo=click.echo, verbose=verbose, full=full)
+    click.echo(f"transform: {result.plan}")
+    if result.log_file is None:
+        click.echo("transform: published the read-only warehouse")
+        return
     click.echo(f"transform: {result.summary}; full dbt log: {result.log_file}")
     if not result.ok:
         click.echo("dbt build failed; the published warehouse was left as it was:", err=True)

@@ -2,7 +2,9 @@
 `dbt test`, from dbt's `run_results.json` (`<warehouse>/work/dbt_target/`). A failed build
 leaves the published warehouse as it was, so this is where its failures show (`roundtrip
 transform` runs this check at once when its build fails). A test is named with the model it
-tests (from the build's `manifest.json`), e.g. "not_null_x_spend (test of x)"."""
+tests (from the build's `manifest.json`), e.g. "not_null_x_spend (test of x)". A selective build
+(`roundtrip transform` builds only what changed) carries the other nodes' last results forward,
+each marked `carried_from`; they count like the rest and the message says how many there are."""
 
 from __future__ import annotations
 
@@ -87,14 +89,16 @@ def evaluate(ctx: CheckContext, opts: DbtTestsOptions) -> list[Observation]:
     summary = ", ".join(names[:SHOWN]) + (
         f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
     )
+    carried = sum(1 for n in nodes if n.get("carried_from"))
     message = (
         f"{len(failing)} of {len(nodes)} nodes failed in dbt {command} of {generated}: {summary}"
         if failing
         else f"all {len(nodes)} nodes passed in dbt {command} of {generated}"
-    )
+    ) + (f" ({carried} results carried forward from earlier builds)" if carried else "")
     details = {
         "command": command,
         "generated_at": generated,
+        "carried_forward": carried,
         "failures": [
             {
                 "unique_id": n["unique_id"],

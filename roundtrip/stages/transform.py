@@ -1,6 +1,8 @@
 """`roundtrip transform`: `dbt build` on the working warehouse under the writer lock, then publish
-the read-only copy — only when the build succeeded. A failed build runs the `dbt_tests` health
-checks at once, so the failing models and tests are alerted through the usual routes."""
+the read-only copy — only when the build succeeded. Only what changed since the last successful
+build is built (see `transform_plan`); nothing at all when nothing changed. A failed build runs
+the `dbt_tests` health checks at once, so the failing models and tests are alerted through the
+usual routes."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ class TransformResult:
     failures: list[str]
     summary: str = ""
     log_file: Path | None = None
+    plan: str = ""
 
 
 def build_summary(results: list, seconds: float) -> str:
@@ -164,14 +167,47 @@ def run_transform(
     echo: Callable[[str], None],
     lock_timeout: float = 3600.0,
     verbose: bool = False,
+    full: bool = False,
 ) -> TransformResult:
+    """Build what changed since the last successful build (everything when `full`), carry the
+    other nodes' test results forward, publish on success."""
+    from roundtrip.stages.dbt_results import carry_forward, read_results
+    from roundtrip.stages.transform_plan import (
+        MANIFEST_DIR,
+        BuildPlan,
+        fingerprint,
+        last_build,
+        plan,
+        remember_build,
+    )
+
     paths = WarehousePaths(settings.warehouse_dir)
     if not paths.working.exists():
         raise UserError(f"no working warehouse at {paths.working}; run `roundtrip load` first")
+    target = paths.work_dir / BUILD_TARGET
     with writer_lock(paths.lock_file, "roundtrip transform", timeout=lock_timeout, on_wait=echo):
-        run = invoke_dbt(["build"], settings, paths, verbose=verbose)
+        current = fingerprint(paths, DBT_PROJECT, dbt_vars(settings))
+        build = (
+            BuildPlan(None, "full build: asked for with --full")
+            if full
+            else plan(paths, last_build(paths), current)
+        )
+        if build.skip:  # still published: it mirrors the state written since (sync, checks)
+            publish(paths)
+            return TransformResult(True, True, [], "nothing built", None, build.reason)
+        previous = read_results(target) if build.select else None
+        selection = (
+            ["--select", *build.select, "--state", str(paths.work_dir / MANIFEST_DIR)]
+            if build.select
+            else []
+        )
+        rebuild = ["--full-refresh"] if full else []  # incremental models too, from scratch
+        run = invoke_dbt(["build", *rebuild, *selection], settings, paths, verbose=verbose)
+        carried = carry_forward(target, previous)
+        summary = run.summary + (f"; {carried} earlier results carried forward" if carried else "")
         if run.ok:
             publish(paths)
+            remember_build(paths, current, target)
     if not run.ok:  # the published warehouse stays as it was: say why through the alert routes
         alert_now(settings, DBT_TESTS.name, "the failed dbt build")
-    return TransformResult(run.ok, run.ok, run.failures, run.summary, dbt_log_file(paths))
+    return TransformResult(run.ok, run.ok, run.failures, summary, dbt_log_file(paths), build.reason)

@@ -70,8 +70,11 @@ def build_world(seed: int, scale: str) -> tuple[Tables, dict[str, pd.DataFrame],
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, world: Tables) -> None:
-    """Insert world frames (ad daily rows may still be unified, see ads.daily_tables)."""
-    for table, frame in world.items():
+    """Insert world frames (ad daily rows may still be unified, see ads.daily_tables), taking each
+    out of `world` as it is written so its memory goes as soon as it is in DuckDB."""
+    while world:
+        table = next(iter(world))
+        frame = world.pop(table)
         if table == "_ad_daily":
             write_tables(con, daily_tables(frame))
         elif table == "_lead_conversions":
@@ -146,8 +149,9 @@ def generate(paths: SandboxPaths, seed: int, scale: str) -> WorldInfo:
         insert(con, "salesforce_fields", salesforce_fields(con))
         write_meta(con, info)
     with replacing(paths.truth_db, schema=TRUTH_SQL) as tcon:
-        for table, frame in truth.items():
-            insert(tcon, table, frame)
+        while truth:
+            table = next(iter(truth))
+            insert(tcon, table, truth.pop(table))
         refresh_derived_truth(tcon, paths)
     write_json(paths.credentials_json, credentials)
     info.write(paths)

@@ -19,16 +19,17 @@ SUMMARY = re.compile(
 
 
 def test_transform_prints_a_summary_and_keeps_the_full_log(transformed_project: Project) -> None:
-    quiet = transformed_project.roundtrip("transform")
+    quiet = transformed_project.roundtrip("transform", "--full")
     lines = quiet.stdout.splitlines()
-    assert len(lines) == 2, lines
-    match = SUMMARY.match(lines[0])
-    assert match, lines[0]
+    assert len(lines) == 3, lines
+    assert lines[0] == "transform: full build: asked for with --full"
+    match = SUMMARY.match(lines[1])
+    assert match, lines[1]
     assert "\x1b[" not in quiet.stdout + quiet.stderr
     log = match["log"]
     assert "Completed successfully" in Path(log).read_text(encoding="utf-8")
 
-    verbose = transformed_project.roundtrip("transform", "--verbose")
+    verbose = transformed_project.roundtrip("transform", "--full", "--verbose")
     assert "Completed successfully" in verbose.stdout
     assert "\x1b[" not in verbose.stdout, "colour codes in a pipe"
     assert SUMMARY.match(verbose.stdout.splitlines()[-2])

@@ -86,7 +86,8 @@ ranked_{{ attribute }} as (
             order by
                 {% if attribute == 'email' %}is_free_mail,{% endif %}
                 source_priority,
-                updated_at desc
+                updated_at desc,
+                {{ attribute }}  {#- ties (same source, same time) pick the same value every build -#}
         ) as survivor_rank
     from records
     where {{ attribute }} is not null

@@ -47,13 +47,14 @@ account_touches as (
 ),
 
 touch_ends as (
+    {#- Touches at the same instant are ordered by channel, so every build picks the same one. -#}
     select
         account_key,
         count(*) as touches,
         min(touched_at) as first_touch_at,
-        arg_min(channel, touched_at) as first_touch_channel,
+        arg_min(channel, {'at': touched_at, 'channel': channel}) as first_touch_channel,
         max(touched_at) as last_touch_at,
-        arg_max(channel, touched_at) as last_touch_channel
+        arg_max(channel, {'at': touched_at, 'channel': channel}) as last_touch_channel
     from account_touches
     group by account_key
 ),
