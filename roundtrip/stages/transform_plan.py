@@ -1,11 +1,14 @@
-"""What `roundtrip transform` must build: nothing when no raw table, dbt file or dbt var changed
-since the last successful build; else only the models downstream of what changed.
+"""What `roundtrip transform` must build: nothing when no raw table, dbt file, dbt var or data
+clock changed since the last successful build; else only the models downstream of what changed.
 
 A raw table's fingerprint is its row count and the sum of its rows' hashes (one scan; about
 0.1 s for the 180 k raw rows at scale S), so a load that changed nothing leaves it as it was and
 any insert, update or delete moves it. The fingerprint
 of the last successful build is kept in `<warehouse>/work/transform_state.json` beside a copy of
-that build's dbt manifest (`work/dbt_state/`), which dbt's `state:modified` compares against."""
+that build's dbt manifest (`work/dbt_state/`), which dbt's `state:modified` compares against.
+Models that read the clock (tagged `reads_clock`: how far behind each system is) are rebuilt with
+what reads them whenever the clock moved: the sandbox's `data_clock` var, or always on the wall
+clock."""
 
 from __future__ import annotations
 
@@ -23,6 +26,11 @@ MANIFEST_DIR = "dbt_state"
 PROJECT_PARTS = ("models", "macros", "seeds", "tests")
 # project-wide settings (its vars, materializations, schemas): a change rebuilds everything
 PROJECT_FILE = "dbt_project.yml"
+# the dbt var carrying the sandbox's clock, and the tag of the models that read a clock
+CLOCK_VAR = "data_clock"
+CLOCK_SELECTOR = "tag:reads_clock+"
+# source tables outside `raw_*` the models read (the load runner's records)
+OTHER_SOURCES = ("monitor.load_runs",)
 SHOWN = 6  # selectors named in the plan's line
 
 
@@ -31,9 +39,10 @@ class Fingerprint:
     raw: dict[str, list[int | str]]
     project: str
     vars: str
+    clock: str | None = None  # the sandbox's clock; None on the wall clock, which always moves
 
     def to_json(self) -> dict:
-        return {"raw": self.raw, "project": self.project, "vars": self.vars}
+        return {"raw": self.raw, "project": self.project, "vars": self.vars, "clock": self.clock}
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,9 @@ class BuildPlan:
 
 def raw_fingerprint(database: Path) -> dict[str, list[int | str]]:
     """`schema.table` → [rows, sum of row hashes] for every dlt data table in `raw_*` (not dlt's
-    `*_staging` merge scratch), dlt's own `_dlt_*` columns left out: a load that re-merges the
-    same rows (a lookback window, a restated day unchanged) changes nothing here."""
+    `*_staging` merge scratch) and the `OTHER_SOURCES`, dlt's own `_dlt_*` columns left out: a
+    load that re-merges the same rows (a lookback window, a restated day unchanged) changes
+    nothing here."""
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as con:
@@ -59,7 +69,9 @@ def raw_fingerprint(database: Path) -> dict[str, list[int | str]]:
             "select table_schema, table_name from information_schema.tables "
             r"where table_schema like 'raw\_%' escape '\' "
             r"and table_schema not like '%\_staging' escape '\' "
-            r"and table_name not like '\_dlt\_%' escape '\' order by all"
+            r"and table_name not like '\_dlt\_%' escape '\' "
+            "or table_schema || '.' || table_name in ?  order by all",
+            [list(OTHER_SOURCES)],
         ).fetchall()
         if not tables:
             return {}
@@ -88,11 +100,14 @@ def project_fingerprint(project_dir: Path) -> str:
 
 
 def fingerprint(paths: WarehousePaths, project_dir: Path, dbt_vars: dict) -> Fingerprint:
+    settings = {k: v for k, v in dbt_vars.items() if k != CLOCK_VAR}
+    clock = dbt_vars.get(CLOCK_VAR)
     return Fingerprint(
         raw_fingerprint(paths.working),
         project_fingerprint(project_dir),
-        json.dumps(dbt_vars, sort_keys=True)
+        json.dumps(settings, sort_keys=True)
         + hashlib.sha256((project_dir / PROJECT_FILE).read_bytes()).hexdigest(),
+        None if clock is None else str(clock),
     )
 
 
@@ -104,7 +119,7 @@ def last_build(paths: WarehousePaths) -> Fingerprint | None:
         return None
     try:
         data = json.loads(state.read_text())
-        return Fingerprint(data["raw"], data["project"], data["vars"])
+        return Fingerprint(data["raw"], data["project"], data["vars"], data.get("clock"))
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -145,7 +160,8 @@ def plan(paths: WarehousePaths, previous: Fingerprint | None, current: Fingerpri
         if previous.raw.get(table) != current.raw.get(table)
     }
     project_changed = previous.project != current.project
-    if not changed and not project_changed:
+    clock_moved = current.clock is None or current.clock != previous.clock
+    if not changed and not project_changed and not clock_moved:
         return BuildPlan(
             [],
             f"skipped the dbt build: none of {len(current.raw)} raw tables and no dbt file "
@@ -160,6 +176,9 @@ def plan(paths: WarehousePaths, previous: Fingerprint | None, current: Fingerpri
     if project_changed:
         selectors.append("state:modified+")
         why.append("dbt files changed")
+    if clock_moved:
+        selectors.append(CLOCK_SELECTOR)
+        why.append("the clock moved")
     if not selectors:
         return BuildPlan([], f"skipped the dbt build: {', '.join(why)}")
     shown = " ".join(selectors[:SHOWN]) + (

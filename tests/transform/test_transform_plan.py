@@ -4,6 +4,7 @@ run results keep every node's last result (dbt_results), without dbt."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -42,6 +43,11 @@ def test_raw_fingerprint_sees_content_not_dlt_bookkeeping(tmp_path: Path) -> Non
         con.execute("update raw_crm.contacts set email = 'c@x.io' where id = 2")
     assert raw_fingerprint(database) != before
 
+    with duckdb.connect(str(database)) as con:  # the load runner's records are a source too
+        con.execute("create schema monitor; create table monitor.load_runs (status text)")
+        con.execute("create table monitor.check_results (status text)")
+    assert list(raw_fingerprint(database)) == ["monitor.load_runs", "raw_crm.contacts"]
+
 
 def _paths(tmp_path: Path) -> WarehousePaths:
     """A warehouse whose last build's manifest declares source crm.contacts (raw_crm.contacts)."""
@@ -59,7 +65,8 @@ def _paths(tmp_path: Path) -> WarehousePaths:
     return paths
 
 
-BUILT = Fingerprint({"raw_crm.contacts": [2, "7"], "raw_crm.notes": [5, "9"]}, "p1", "{}")
+CLOCK = "2026-03-10T06:00:00+00:00"
+BUILT = Fingerprint({"raw_crm.contacts": [2, "7"], "raw_crm.notes": [5, "9"]}, "p1", "{}", CLOCK)
 
 
 @pytest.mark.parametrize(
@@ -67,19 +74,29 @@ BUILT = Fingerprint({"raw_crm.contacts": [2, "7"], "raw_crm.notes": [5, "9"]}, "
     [
         (BUILT, [], "skipped the dbt build: none of 2 raw tables and no dbt file changed"),
         (
-            Fingerprint({**BUILT.raw, "raw_crm.contacts": [3, "8"]}, "p1", "{}"),
+            Fingerprint({**BUILT.raw, "raw_crm.contacts": [3, "8"]}, "p1", "{}", CLOCK),
             ["source:crm.contacts+"],
             "selective build (1 of 2 raw tables changed): source:crm.contacts+",
         ),
         (
-            Fingerprint({**BUILT.raw, "raw_crm.notes": [6, "1"]}, "p1", "{}"),
+            Fingerprint({**BUILT.raw, "raw_crm.notes": [6, "1"]}, "p1", "{}", CLOCK),
             [],
             "skipped the dbt build: 1 of 2 raw tables changed, 1 of them read by no model",
         ),
         (
-            Fingerprint(BUILT.raw, "p2", "{}"),
+            Fingerprint(BUILT.raw, "p2", "{}", CLOCK),
             ["state:modified+"],
             "selective build (dbt files changed): state:modified+",
+        ),
+        (
+            Fingerprint(BUILT.raw, "p1", "{}", "2026-03-10T07:00:00+00:00"),
+            ["tag:reads_clock+"],
+            "selective build (the clock moved): tag:reads_clock+",
+        ),
+        (
+            Fingerprint(BUILT.raw, "p1", "{}", None),  # the wall clock always moves
+            ["tag:reads_clock+"],
+            "selective build (the clock moved): tag:reads_clock+",
         ),
         (Fingerprint(BUILT.raw, "p1", '{"crm_enabled": false}'), None, "full build: the dbt vars"),
     ],
@@ -146,3 +163,26 @@ def test_dbt_project_yml_counts_with_the_vars(tmp_path: Path) -> None:
     after = fingerprint(paths, project, {"crm_enabled": True})
     assert before.project == after.project and before.vars != after.vars
     assert plan(paths, before, after).select is None
+
+
+def test_the_sandbox_clock_is_not_a_setting(tmp_path: Path) -> None:
+    """Moving the sandbox clock rebuilds what reads the clock, not the whole project."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: x\n")
+    paths = _paths(tmp_path / "warehouse")
+    duckdb.connect(str(paths.working)).close()
+    before = fingerprint(paths, project, {"crm_enabled": True, "data_clock": CLOCK})
+    after = fingerprint(paths, project, {"crm_enabled": True, "data_clock": "2026-03-11T06:00:00"})
+    assert (before.vars, before.clock) == (after.vars, CLOCK)
+    assert plan(paths, before, after).select == ["tag:reads_clock+"]
+
+
+def test_every_model_reading_the_clock_is_tagged() -> None:
+    """A model reading `data_clock` or the database's clock must be rebuilt when it moves."""
+    models = Path(__file__).parents[2] / "dbt_project" / "models"
+    clocked = re.compile(r"var\(\s*['\"]data_clock|current_timestamp|\bnow\(\)", re.IGNORECASE)
+    readers = [p for p in models.rglob("*.sql") if clocked.search(p.read_text())]
+    assert readers
+    for model in readers:
+        assert "tags=['reads_clock']" in model.read_text(), model.name

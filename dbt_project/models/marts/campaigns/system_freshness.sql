@@ -6,6 +6,7 @@
     the sandbox's clock in sandbox mode). The transform builds on what is there, so a stale
     system's rows in the marts are its last good data; marts.campaign_performance_daily marks them.
 -#}
+{{ config(tags=['reads_clock']) }}
 {%- set systems = var('as_of_columns', {}).keys() | list -%}
 {%- set clock = var('data_clock', none) -%}
 
