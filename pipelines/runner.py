@@ -213,14 +213,22 @@ def _extract(
     full_refresh: bool,
     progress: LoadProgress,
     loader: ThreadPoolExecutor,
+    tables: tuple[str, ...] | None = None,
 ) -> _Extracted:
-    """Extract and normalize one system into load packages (files in its pipeline folder)."""
+    """Extract and normalize one system (only `tables` of it, when given) into load packages
+    (files in its pipeline folder)."""
     pipeline = make_pipeline(paths, endpoint.system)
     ctx = LoadContext(endpoint.system, now, on_progress=progress.update)
     extracted = _Extracted(endpoint, pipeline, ctx, datetime.now(UTC))
     with working.cursor() as con:
         record_run_start(
-            con, run_id, endpoint.system, endpoint.mode, extracted.started, full_refresh
+            con,
+            run_id,
+            endpoint.system,
+            endpoint.mode,
+            extracted.started,
+            full_refresh,
+            None if tables is None else ", ".join(tables),
         )
     load_state.mark_running(paths, run_id, endpoint.system, extracted.started)
     try:
@@ -234,9 +242,16 @@ def _extract(
                 extracted.full_reload = alignment.full_reload
                 progress.console.print(f"{endpoint.system}: {alignment.notice}", soft_wrap=True)
         source = source_builder(endpoint.system)(endpoint, ctx)
+        if tables is not None and not extracted.full_reload:
+            progress.console.print(
+                f"{endpoint.system}: reading {', '.join(tables)} only; its other tables keep "
+                "their rows and cursors",
+                soft_wrap=True,
+            )
+            # the others' tables and cursors stay as they are (a full reload reads every table)
+            source = source.with_resources(*tables)
         started = time.monotonic()
-        refresh = full_refresh or extracted.full_reload
-        pipeline.extract(source, refresh="drop_sources" if refresh else None)
+        pipeline.extract(source, refresh=_refresh_mode(full_refresh, extracted.full_reload, tables))
         ctx.step_seconds["extract"] = time.monotonic() - started
         pipeline.normalize()
         ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
@@ -250,6 +265,17 @@ def _extract(
         ((version, s.kind, s.detail, s.sunset) for version, s in ctx.version_signals),
     )
     return extracted
+
+
+def _refresh_mode(
+    full_refresh: bool, full_reload: bool, tables: tuple[str, ...] | None
+) -> str | None:
+    """dlt's `refresh` for this extract: drop the whole source's tables and state (a reload in
+    full, or --full-refresh of the whole system), only the selected resources' (--full-refresh of
+    some tables), or nothing."""
+    if full_reload or (full_refresh and tables is None):
+        return "drop_sources"
+    return "drop_resources" if full_refresh else None
 
 
 def _load(
@@ -307,12 +333,15 @@ def run_load(
     now: datetime,
     identity: Mapping[str, str],
     full_refresh: bool = False,
+    tables: Mapping[str, tuple[str, ...] | None] | None = None,
     console: Console | None = None,
     lock_timeout: float = 3600.0,
 ) -> LoadResult:
-    """Load every endpoint's system; publish when any succeeded. Never raises for one system's
-    failure: it is recorded in `monitor.load_runs` and returned. Raises PublishRefused when the
-    working file fails verification (warehouse/verify.py)."""
+    """Load every endpoint's system (only the `tables` given for it, when its entry is not None:
+    pipelines/selection.py); publish when any succeeded. Never raises for one system's failure:
+    it is recorded in `monitor.load_runs` and returned. Raises PublishRefused when the working
+    file fails verification (warehouse/verify.py)."""
+    tables = tables or {}
     # logs and CI captures are not 80 columns wide: do not truncate the summary there
     console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     paths.ensure()
@@ -332,7 +361,15 @@ def run_load(
                     loader.submit(
                         _load,
                         _extract(
-                            endpoint, paths, working, run_id, now, full_refresh, progress, loader
+                            endpoint,
+                            paths,
+                            working,
+                            run_id,
+                            now,
+                            full_refresh,
+                            progress,
+                            loader,
+                            tables.get(endpoint.system),
                         ),
                         paths,
                         working,
