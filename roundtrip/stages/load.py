@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from monitor.checks.load_status import KIND as LOAD_STATUS
-from monitor.config import MonitorConfigError, load_monitor_config
-from monitor.results import CheckResult
 from pipelines.runner import LoadResult, run_load
 from pipelines.selection import Selection, SelectionError, select
 from roundtrip.clock import now
 from roundtrip.endpoints import open_endpoints, sandbox_identity
 from roundtrip.errors import UserError
 from roundtrip.settings import Settings
-from roundtrip.stages.health import health, watched_systems
 from warehouse.location import WarehousePaths
+
+if TYPE_CHECKING:
+    from monitor.results import CheckResult
 
 log = logging.getLogger("roundtrip.load")
 
@@ -63,6 +63,11 @@ def load(
 def alert_failed_loads(settings: Settings) -> list[CheckResult]:
     """Run every configured `load_status` check now (storing and routing its results); a problem
     doing so is logged as one line, never raised: the load's own result stands."""
+    # imported here: a load that succeeded never needs the monitor (~0.3 s of imports)
+    from monitor.checks.load_status import KIND as LOAD_STATUS
+    from monitor.config import MonitorConfigError, load_monitor_config
+    from roundtrip.stages.health import health, watched_systems
+
     try:
         config = load_monitor_config(None, watched_systems(settings))
         names = tuple(c.name for c in config.select() if c.kind == LOAD_STATUS.name)
