@@ -80,6 +80,7 @@ class SystemResult:
     status: str
     stats: dict[str, ResourceStats] = field(default_factory=dict)
     error: str | None = None
+    load_ids: list[str] = field(default_factory=list)  # the dlt packages loaded into the warehouse
 
 
 @dataclass
@@ -323,7 +324,7 @@ def _load(
             ctx.step_seconds,
         )
     load_state.mark_finished(paths, run_id, system, status, finished, error)
-    return SystemResult(system, status, ctx.stats, error)
+    return SystemResult(system, status, ctx.stats, error, load_ids)
 
 
 def run_load(
@@ -384,7 +385,9 @@ def run_load(
             if ok:
                 write_meta(working, dict(identity))
         if ok:  # the working file is closed (checkpointed) before it is copied
-            publish(paths, allow_loss=full_refresh)
+            # only what this load wrote is read back whole (raw schemas that loaded packages)
+            written = [f"raw_{r.system}" for r in results if r.load_ids or r.error]
+            publish(paths, allow_loss=full_refresh, changed=written)
     console.print(
         summary_table((r.system, s) for r in results for s in r.stats.values()),
     )
