@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from connectors.registry import VENDORS
+from pipelines.runner import _refresh_mode
 from pipelines.selection import SelectionError, accepted_names, select
 from roundtrip.settings import load_settings
 from roundtrip.stages.status import status
@@ -74,6 +75,13 @@ def test_a_bad_name_is_one_error_naming_it(
     assert "\n" not in str(raised.value)
     if "accepted" in message:
         assert str(raised.value).endswith(", ".join(accepted_names()))
+
+
+def test_a_full_refresh_of_some_tables_drops_only_theirs() -> None:
+    assert _refresh_mode(True, False, ("contacts", "contact_companies")) == "drop_resources"
+    assert _refresh_mode(True, False, None) == "drop_sources"
+    assert _refresh_mode(False, True, ("contacts",)) == "drop_sources"  # state lost: all of it
+    assert _refresh_mode(False, False, ("contacts",)) is None
 
 
 def test_the_cli_refuses_an_unknown_name_with_one_line_and_exit_2(project: Project) -> None:
