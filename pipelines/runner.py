@@ -28,7 +28,7 @@ from dlt.extract.source import DltSource
 from rich.console import Console
 
 from connectors.client import Endpoint
-from pipelines.arrow_pages import VARIANT_SUFFIX, DriftEvent
+from pipelines.arrow_pages import VARIANT_SUFFIX, DriftEvent, without_pandas_probe
 from pipelines.context import LoadContext
 from pipelines.destination import raw_duckdb
 from pipelines.progress import LoadProgress, summary_table
@@ -345,6 +345,7 @@ def run_load(
     tables = tables or {}
     # logs and CI captures are not 80 columns wide: do not truncate the summary there
     console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+    without_pandas_probe()
     paths.ensure()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     with writer_lock(
