@@ -216,18 +216,6 @@ class HubSpotClient(VendorClient):
             yield from self._rest_of_timestamp(object_type, cursor, last.value, last.ids, props)
             floor, operator = last.value, "GT"
 
-    def count_modified_after(self, object_type: str, after: datetime) -> int:
-        """How many records were modified strictly after `after`: the search's `total` for one
-        record (a cheap probe: the load skips an object whose count is 0)."""
-        cursor = CURSOR_PROPERTY.get(object_type, DEFAULT_CURSOR_PROPERTY)
-        body = {
-            "filterGroups": [{"filters": [_filter(cursor, "GT", epoch_ms(after))]}],
-            "properties": [ID_PROPERTY],
-            "limit": 1,
-        }
-        data = self.transport.post_json(f"/crm/v3/objects/{object_type}/search", body)
-        return int(data.get("total") or 0)
-
     def _rest_of_timestamp(
         self, object_type: str, cursor: str, moment: int, seen: set[str], props: list[str]
     ) -> Iterator[Page]:

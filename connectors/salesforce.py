@@ -159,11 +159,6 @@ class SalesforceClient(VendorClient):
         """Like `query`, deleted (`IsDeleted = true`) and archived records included."""
         return self._pages("queryAll", soql)
 
-    def count_all(self, soql: str) -> int:
-        """`totalSize` of a `SELECT COUNT() …` query, deleted records included (queryAll)."""
-        data = self.transport.get_json(f"/services/data/{API_VERSION}/queryAll", params={"q": soql})
-        return int(data.get("totalSize") or 0)
-
     def _pages(self, resource: str, soql: str) -> Iterator[Page]:
         data = self.transport.get_json(
             f"/services/data/{API_VERSION}/{resource}", params={"q": soql}

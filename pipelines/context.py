@@ -75,19 +75,6 @@ class LoadContext:
         transport.on_version_signal = lambda s: self.version_signals.append((version, s))
         return client
 
-    def unchanged(self, table: Table, since: datetime, count: Callable[[], int]) -> bool:
-        """True when the vendor counts no record of `table` modified after `since` (the newest
-        cursor value loaded): the resource then skips its read, and the run says so. `count`
-        sends the probe; its request is charged to the resource."""
-        with self.reading(table.name):
-            changed = count()
-        if changed:
-            return False
-        self.resource_stats(
-            table.name
-        ).skipped = f"the vendor counts no record modified after {since:%Y-%m-%d %H:%M:%S} UTC"
-        return True
-
     def resource_stats(self, resource: str) -> ResourceStats:
         return self.stats.setdefault(resource, ResourceStats(resource))
 
@@ -179,15 +166,6 @@ def followed_cursor(table: Table) -> str:
     if table.cursor is None:
         raise ValueError(f"table {table.name!r} has no cursor to load incrementally on")
     return table.cursor
-
-
-def newest_loaded(incremental: Any) -> datetime | None:
-    """The newest cursor value loaded so far (dlt's state, before `lag` steps it back); None
-    before the first load."""
-    value = incremental.get_state().get("last_value")
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 def timestamp_cursor(ctx: LoadContext, table: Table) -> Any:

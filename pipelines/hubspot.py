@@ -32,7 +32,7 @@ from connectors.hubspot import (
     association_table,
 )
 from pipelines.arrow_pages import TIMESTAMP
-from pipelines.context import LoadContext, newest_loaded, timestamp_cursor
+from pipelines.context import LoadContext, timestamp_cursor
 
 PROPERTY_TYPES: dict[str, pa.DataType] = {
     "number": pa.float64(),
@@ -184,11 +184,9 @@ def _crm_resource(
             definitions = client.properties(object_type)
         names = [d["name"] for d in definitions]
         converter = ctx.converter(table, {**BOOKKEEPING, **property_columns(definitions)})
-        since, newest = changed_at.last_value, newest_loaded(changed_at)
-        if since is None or newest is None:
+        since = changed_at.last_value
+        if since is None:
             live = client.list_objects(object_type, names)
-        elif ctx.unchanged(table, newest, lambda: client.count_modified_after(object_type, newest)):
-            live = iter(())  # archiving leaves the modified date alone: the list below still runs
         else:
             live = client.search_modified_since(object_type, names, since)
         yield from ctx.stream(converter, ([flatten_object(r) for r in p] for p in live))

@@ -97,7 +97,6 @@ class ResourceStats:
     seconds: float = 0.0
     rejects: list[Reject] = field(default_factory=list)
     drift: list[DriftEvent] = field(default_factory=list)
-    skipped: str | None = None  # why the resource read nothing: the vendor said nothing changed
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

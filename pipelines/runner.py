@@ -393,9 +393,6 @@ def run_load(
         summary_table((r.system, s) for r in results for s in r.stats.values()),
     )
     for r in results:
-        for s in r.stats.values():
-            if s.skipped:
-                console.print(f"{r.system}.{s.resource}: read skipped, {s.skipped}", soft_wrap=True)
         if r.error:
             console.print(f"[red]{r.system} failed:[/red] {r.error}", soft_wrap=True)
     return LoadResult(run_id, results, published=ok)

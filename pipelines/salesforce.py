@@ -23,7 +23,7 @@ from connectors.client import Endpoint
 from connectors.salesforce import VENDOR, SalesforceClient
 from connectors.vendor import Table
 from pipelines.arrow_pages import TIMESTAMP
-from pipelines.context import LoadContext, followed_cursor, newest_loaded, timestamp_cursor
+from pipelines.context import LoadContext, followed_cursor, timestamp_cursor
 
 FIELD_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
@@ -56,12 +56,6 @@ def soql(sobject: str, cursor: str, fields: list[str], since: datetime | None) -
     return f"SELECT {', '.join(fields)} FROM {sobject}{where} ORDER BY {cursor}"
 
 
-def soql_count(sobject: str, cursor: str, after: datetime) -> str:
-    """How many records of `sobject` (deleted ones too, with queryAll) changed after `after`."""
-    literal = after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"SELECT COUNT() FROM {sobject} WHERE {cursor} > {literal}"
-
-
 def _without_attributes(page: list[Any]) -> list[Any]:
     return [
         {k: v for k, v in r.items() if k != "attributes"} if isinstance(r, Mapping) else r
@@ -85,11 +79,6 @@ def source(endpoint: Endpoint, ctx: LoadContext) -> Any:
 
         @ctx.resource(table)
         def records(modstamp=timestamp_cursor(ctx, table)) -> Iterator[pa.Table]:
-            newest = newest_loaded(modstamp)
-            if newest is not None and ctx.unchanged(
-                table, newest, lambda: client.count_all(soql_count(sobject, cursor, newest))
-            ):
-                return
             with ctx.reading(table.name):
                 columns = field_columns(client.describe(sobject))
             converter = ctx.converter(table, columns)

@@ -254,8 +254,7 @@ def load(
     A name is a system or SYSTEM.TABLE, a table of its `raw_<system>` schema (an unknown name
     lists every accepted one). HubSpot's association tables are read for the contacts and
     deals a load brings, so they load together with them. Tables left out keep their rows and
-    cursors; the next load that includes them catches up from there. A CRM object whose vendor
-    counts no change since the newest record loaded is not read; the load says which and why.
+    cursors; the next load that includes them catches up from there.
 
     Each system lands in its own `raw_<system>` schema of the working warehouse, incrementally
     (the vendor's modified-timestamp cursor; ad metrics re-read their last 7 days). Systems in
