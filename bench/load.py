@@ -1,7 +1,10 @@
 """Load benchmark: `roundtrip load` against a generated sandbox world.
 
 Figures at a scale: wall seconds and records/s per system and in total, peak RSS of the load
-process; a no-change incremental load as a share of the full load; HubSpot + Salesforce loaded
+process; the fixed costs of a no-change incremental load (median wall and CPU seconds of five,
+its share of the full load, the interpreter start with the load's imports; with
+ROUNDTRIP_BENCH_BASELINE=<checkout of an earlier Roundtrip>, the same figures for that code,
+interleaved); HubSpot + Salesforce loaded
 ours vs the naive way (dict rows through dlt's default loader, see `bench.naive_load`); and a
 HubSpot load with the sandbox's rate limit on (100 requests / 10 s): achieved share of the
 allowed request rate and failed requests.
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,9 +126,7 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
             figures["full_load_records_per_s"] = round(total_records / seconds)
             figures["full_load_peak_rss_mib"] = round(rss)
 
-            again, _ = measure(roundtrip, env)
-            figures["no_change_load_seconds"] = round(again, 1)
-            figures["no_change_share_of_full"] = f"{again / seconds:.1%}"
+            figures.update(_no_change(root, roundtrip, env, seconds))
 
             crm, crm_rss = measure([*roundtrip, *NAIVE_SYSTEMS], project_env(root, "crm"))
             naive = [sys.executable, "-m", "bench.naive_load"]
@@ -135,6 +138,63 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
             figures["speedup_vs_naive"] = f"{naive_seconds / crm:.1f}x"
 
         figures.update(_rate_limited_hubspot(root, sandbox))
+    return figures
+
+
+NO_CHANGE_RUNS = 5
+BASELINE_ENV = "ROUNDTRIP_BENCH_BASELINE"  # a checkout of an earlier Roundtrip to compare with
+
+
+def _timed_cpu(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of one run of `args`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds, _ = measure(args, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _no_change(
+    root: Path, roundtrip: list[str], env: dict[str, str], full_seconds: float
+) -> dict[str, Any]:
+    """The fixed costs of a load with nothing to do: median wall and CPU seconds of
+    NO_CHANGE_RUNS no-change loads, the interpreter start plus the load's imports, and — with
+    ROUNDTRIP_BENCH_BASELINE set to a checkout of an earlier Roundtrip — the same no-change load
+    by that code (on a warehouse of its own, loaded by it), interleaved run by run so both see
+    the same machine."""
+    imports = [sys.executable, "-c", "import roundtrip.cli, roundtrip.stages.load"]
+    baseline = os.environ.get(BASELINE_ENV)
+    base_env = {}
+    if baseline:
+        base_env = {**project_env(root, "baseline"), "PYTHONPATH": baseline}
+        measure(roundtrip, base_env)  # its full load
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for _ in range(NO_CHANGE_RUNS):
+        ours.append(_timed_cpu(roundtrip, env))
+        if baseline:
+            theirs.append(_timed_cpu(roundtrip, base_env))
+    wall = statistics.median(w for w, _ in ours)
+    figures: dict[str, Any] = {
+        "no_change_load_seconds": round(wall, 1),
+        "no_change_load_cpu_seconds": round(statistics.median(c for _, c in ours), 1),
+        "no_change_share_of_full": f"{wall / full_seconds:.0%}",
+        "start_and_imports_seconds": round(
+            statistics.median(_timed_cpu(imports, env)[0] for _ in range(3)), 1
+        ),
+    }
+    if theirs:
+        commit = subprocess.run(
+            ["git", "-C", baseline, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        figures["baseline"] = commit or baseline
+        figures["baseline_no_change_load_seconds"] = round(
+            statistics.median(w for w, _ in theirs), 1
+        )
+        figures["baseline_no_change_load_cpu_seconds"] = round(
+            statistics.median(c for _, c in theirs), 1
+        )
     return figures
 
 

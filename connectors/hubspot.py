@@ -374,7 +374,10 @@ VENDOR = Vendor(
     sandbox_token_path="/oauth/2026-03/token",
     tables=(
         *(Table(name, ("id",), cursor="changed_at", as_of="updated_at") for name in CRM_OBJECTS),
-        *(Table(association_table(*pair), ("from_id", "to_id")) for pair in ASSOCIATIONS),
+        *(
+            Table(association_table(*pair), ("from_id", "to_id"), follows=pair[0])
+            for pair in ASSOCIATIONS
+        ),
         Table("email_events", ("id",), cursor="created", as_of="created"),
         Table("form_submissions", ("conversion_id",), cursor="submitted_at", as_of="submitted_at"),
     ),

@@ -32,6 +32,9 @@ class Table:
     disposition: Literal["merge", "replace"] = "merge"
     as_of: str | None = None  # the loaded column saying how current the table is (freshness)
     vendor_object: str | None = None  # the vendor's own name, where it differs (Lead → leads)
+    # the table whose records, as a load reads them, this one is read for (a dlt transformer fed
+    # by that resource): the two always load together (pipelines/selection.py)
+    follows: str | None = None
 
     @property
     def primary_key(self) -> str | tuple[str, ...]:

@@ -80,6 +80,7 @@ def _source(
         "where run_id = ? and system = ?",
         [last.run_id, system],
     ).fetchone()
+    only = _partial(ctx, last)
     through = loaded_through(ctx, system, dict(watched.freshness_tables))
     freshness = (
         f"{HOURS.format(max((ctx.now - through).total_seconds() / 3600, 0.0))} old"
@@ -90,10 +91,26 @@ def _source(
         system,
         flow,
         watched.mode,
-        latest_load or f"{last.status} {_when(last.finished_at or last.started_at)}",
+        latest_load or f"{last.status} {_when(last.finished_at or last.started_at)}{only}",
         f"{count:,} records",
         freshness,
     )
+
+
+def _partial(ctx: CheckContext, run: SystemRun) -> str:
+    """` (contacts, deals only)` when the run read some of the system's tables, else ``."""
+    columns = ctx.con.execute(
+        "select 1 from information_schema.columns where table_schema = 'monitor' "
+        "and table_name = 'load_runs' and column_name = 'resources'"
+    ).fetchall()
+    row = (
+        columns
+        and ctx.con.execute(
+            "select resources from monitor.load_runs where run_id = ? and system = ?",
+            [run.run_id, run.system],
+        ).fetchone()
+    )
+    return f" ({row[0]} only)" if row and row[0] else ""
 
 
 def _syncs(ctx: CheckContext) -> list[Integration]:

@@ -14,6 +14,7 @@ Arrow table:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -175,6 +176,31 @@ def _keys(rows: list[Mapping[str, Any]]) -> list[str]:
     for row in rows:
         seen.update(dict.fromkeys(row))
     return list(seen)
+
+
+def without_pandas_probe() -> None:
+    """Spare a load process the import of pandas (~0.5 s, ~50 MiB), which pyarrow performs the
+    first time `pa.array` meets a Python list, only to ask whether the list is a pandas object;
+    our pages never are. With pandas hidden for one conversion, pyarrow's shim notes "no pandas"
+    and stops asking; anything that later asks pyarrow for a pandas conversion still gets one
+    (the shim imports pandas then). Call it once, early, in a process that converts pages and
+    hands pyarrow no pandas objects (the load runner); it does nothing once pandas is loaded."""
+    if "pandas" in sys.modules:
+        return
+    hidden = _HidePandas()
+    sys.meta_path.insert(0, hidden)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(hidden)
+
+
+class _HidePandas:
+    """An import finder under which `import pandas` fails (see `without_pandas_probe`)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("hidden from pyarrow's pandas probe", name=name)
 
 
 def _as_struct_table(records: list[Any]) -> pa.Table | None:

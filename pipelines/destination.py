@@ -67,8 +67,22 @@ class RawDuckDbClient(DuckDbClient):
 
 
 class raw_duckdb(duckdb):  # lower case, like the dlt destination factories
-    """The `duckdb` destination whose client merges with `RawMergeJob`."""
+    """The `duckdb` destination whose client merges with `RawMergeJob`, and whose configuration
+    is resolved once: dlt asks for the destination's capabilities a dozen times per pipeline
+    step and resolved the configuration (every config provider) each time, ~1 s of a load that
+    has little to do."""
+
+    _partial_config: Any = None
 
     @property
     def client_class(self) -> type[RawDuckDbClient]:
         return RawDuckDbClient
+
+    def capabilities(self, config: Any = None, naming: Any = None) -> Any:
+        if config is None:
+            if self._partial_config is None:
+                credentials = self.config_params.get("credentials")
+                spec = self.spec(credentials=credentials.copy() if credentials else None)
+                self._partial_config = self.configuration(spec, accept_partial=True)
+            config = self._partial_config
+        return super().capabilities(config, naming)

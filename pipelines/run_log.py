@@ -40,6 +40,8 @@ create table if not exists monitor.load_runs (
 alter table monitor.load_runs add column if not exists extract_seconds double;
 alter table monitor.load_runs add column if not exists normalize_seconds double;
 alter table monitor.load_runs add column if not exists load_seconds double;
+-- the tables a partial load read (`roundtrip load hubspot.contacts`); null: every table
+alter table monitor.load_runs add column if not exists resources varchar;
 create table if not exists monitor.load_resource_runs (
     run_id varchar not null,
     system varchar not null,
@@ -108,11 +110,13 @@ def record_run_start(
     mode: str,
     started_at: datetime,
     full_refresh: bool,
+    resources: str | None = None,
 ) -> None:
+    """A system's run begins: `resources` lists the tables it reads (None: every table)."""
     con.execute(
-        "insert or replace into monitor.load_runs values "
-        "(?, ?, ?, ?, null, 'running', ?, null, null, null, null, null)",
-        [run_id, system, mode, started_at, full_refresh],
+        "insert or replace into monitor.load_runs by name select ? as run_id, ? as system, "
+        "? as mode, ? as started_at, 'running' as status, ? as full_refresh, ? as resources",
+        [run_id, system, mode, started_at, full_refresh, resources],
     )
 
 

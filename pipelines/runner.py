@@ -28,7 +28,7 @@ from dlt.extract.source import DltSource
 from rich.console import Console
 
 from connectors.client import Endpoint
-from pipelines.arrow_pages import VARIANT_SUFFIX, DriftEvent
+from pipelines.arrow_pages import VARIANT_SUFFIX, DriftEvent, without_pandas_probe
 from pipelines.context import LoadContext
 from pipelines.destination import raw_duckdb
 from pipelines.progress import LoadProgress, summary_table
@@ -80,6 +80,7 @@ class SystemResult:
     status: str
     stats: dict[str, ResourceStats] = field(default_factory=dict)
     error: str | None = None
+    load_ids: list[str] = field(default_factory=list)  # the dlt packages loaded into the warehouse
 
 
 @dataclass
@@ -214,14 +215,22 @@ def _extract(
     progress: LoadProgress,
     loader: ThreadPoolExecutor,
     build: Callable[[str], Callable[[Endpoint, LoadContext], DltSource]],
+    tables: tuple[str, ...] | None = None,
 ) -> _Extracted:
-    """Extract and normalize one system into load packages (files in its pipeline folder)."""
+    """Extract and normalize one system (only `tables` of it, when given) into load packages
+    (files in its pipeline folder)."""
     pipeline = make_pipeline(paths, endpoint.system)
     ctx = LoadContext(endpoint.system, now, on_progress=progress.update)
     extracted = _Extracted(endpoint, pipeline, ctx, datetime.now(UTC))
     with working.cursor() as con:
         record_run_start(
-            con, run_id, endpoint.system, endpoint.mode, extracted.started, full_refresh
+            con,
+            run_id,
+            endpoint.system,
+            endpoint.mode,
+            extracted.started,
+            full_refresh,
+            None if tables is None else ", ".join(tables),
         )
     load_state.mark_running(paths, run_id, endpoint.system, extracted.started)
     try:
@@ -235,9 +244,16 @@ def _extract(
                 extracted.full_reload = alignment.full_reload
                 progress.console.print(f"{endpoint.system}: {alignment.notice}", soft_wrap=True)
         source = build(endpoint.system)(endpoint, ctx)
+        if tables is not None and not extracted.full_reload:
+            progress.console.print(
+                f"{endpoint.system}: reading {', '.join(tables)} only; its other tables keep "
+                "their rows and cursors",
+                soft_wrap=True,
+            )
+            # the others' tables and cursors stay as they are (a full reload reads every table)
+            source = source.with_resources(*tables)
         started = time.monotonic()
-        refresh = full_refresh or extracted.full_reload
-        pipeline.extract(source, refresh="drop_sources" if refresh else None)
+        pipeline.extract(source, refresh=_refresh_mode(full_refresh, extracted.full_reload, tables))
         ctx.step_seconds["extract"] = time.monotonic() - started
         pipeline.normalize()
         ctx.step_seconds["normalize"] = time.monotonic() - started - ctx.step_seconds["extract"]
@@ -251,6 +267,17 @@ def _extract(
         ((version, s.kind, s.detail, s.sunset) for version, s in ctx.version_signals),
     )
     return extracted
+
+
+def _refresh_mode(
+    full_refresh: bool, full_reload: bool, tables: tuple[str, ...] | None
+) -> str | None:
+    """dlt's `refresh` for this extract: drop the whole source's tables and state (a reload in
+    full, or --full-refresh of the whole system), only the selected resources' (--full-refresh of
+    some tables), or nothing."""
+    if full_reload or (full_refresh and tables is None):
+        return "drop_sources"
+    return "drop_resources" if full_refresh else None
 
 
 def _load(
@@ -298,7 +325,7 @@ def _load(
             ctx.step_seconds,
         )
     load_state.mark_finished(paths, run_id, system, status, finished, error)
-    return SystemResult(system, status, ctx.stats, error)
+    return SystemResult(system, status, ctx.stats, error, load_ids)
 
 
 def run_load(
@@ -308,16 +335,20 @@ def run_load(
     now: datetime,
     identity: Mapping[str, str],
     full_refresh: bool = False,
+    tables: Mapping[str, tuple[str, ...] | None] | None = None,
     console: Console | None = None,
     lock_timeout: float = 3600.0,
     build: Callable[[str], Callable[[Endpoint, LoadContext], DltSource]] = source_builder,
 ) -> LoadResult:
-    """Load every endpoint's system; publish when any succeeded. Never raises for one system's
-    failure: it is recorded in `monitor.load_runs` and returned. Raises PublishRefused when the
-    working file fails verification (warehouse/verify.py). `build` gives each system's dlt
-    source (the audit's refetch passes its own: pipelines/audit.py)."""
+    """Load every endpoint's system (only the `tables` given for it, when its entry is not None:
+    pipelines/selection.py); publish when any succeeded. Never raises for one system's failure:
+    it is recorded in `monitor.load_runs` and returned. Raises PublishRefused when the working
+    file fails verification (warehouse/verify.py). `build` gives each system's dlt source (the
+    audit's refetch passes its own: pipelines/audit.py)."""
+    tables = tables or {}
     # logs and CI captures are not 80 columns wide: do not truncate the summary there
     console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+    without_pandas_probe()
     paths.ensure()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     with writer_lock(
@@ -344,6 +375,7 @@ def run_load(
                             progress,
                             loader,
                             build,
+                            tables.get(endpoint.system),
                         ),
                         paths,
                         working,
@@ -358,7 +390,9 @@ def run_load(
             if ok:
                 write_meta(working, dict(identity))
         if ok:  # the working file is closed (checkpointed) before it is copied
-            publish(paths, allow_loss=full_refresh)
+            # only what this load wrote is read back whole (raw schemas that loaded packages)
+            written = [f"raw_{r.system}" for r in results if r.load_ids or r.error]
+            publish(paths, allow_loss=full_refresh, changed=written)
     console.print(
         summary_table((r.system, s) for r in results for s in r.stats.values()),
     )

@@ -230,22 +230,44 @@ def sandbox_faults(vendor: str, assignments: tuple[str, ...], clear: bool) -> No
 
 
 @cli.command("load")
-@click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
+@click.argument("names", nargs=-1, metavar="[SYSTEM | SYSTEM.TABLE]...")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="SYSTEM[.TABLE]",
+    help="Leave this system or table out (repeatable).",
+)
 @click.option("--full-refresh", is_flag=True, help="Drop incremental state and reload.")
 @click.pass_context
-def load(ctx: click.Context, systems: tuple[str, ...], full_refresh: bool) -> None:
-    """Extract and load SYSTEMS (default: every enabled system) into the warehouse.
+def load(
+    ctx: click.Context, names: tuple[str, ...], exclude: tuple[str, ...], full_refresh: bool
+) -> None:
+    """Extract and load the named systems or tables (default: every enabled system) into the
+    warehouse.
+
+    \b
+      roundtrip load                                   every enabled system
+      roundtrip load hubspot salesforce                two whole systems
+      roundtrip load hubspot.contacts hubspot.deals    two tables (and what reads with them)
+      roundtrip load --exclude ga4 --exclude hubspot.email_events
+
+    A name is a system or SYSTEM.TABLE, a table of its `raw_<system>` schema (an unknown name
+    lists every accepted one). HubSpot's association tables are read for the contacts and
+    deals a load brings, so they load together with them. Tables left out keep their rows and
+    cursors; the next load that includes them catches up from there.
 
     Each system lands in its own `raw_<system>` schema of the working warehouse, incrementally
     (the vendor's modified-timestamp cursor; ad metrics re-read their last 7 days). Systems in
     sandbox mode use the sandbox stand-ins (starting them if needed) for the duration of the
     load. The read-only copy (warehouse/roundtrip.duckdb) is verified and published with every
-    system that succeeded; a failed one keeps its last good tables and its `load_status` alert
-    opens at once. Exit code 1 when a system failed or the publish was refused.
+    system that succeeded, partial loads included; a failed one keeps its last good tables and
+    its `load_status` alert opens at once. With --full-refresh only the selected tables are
+    dropped and reloaded. Exit code 1 when a system failed or the publish was refused, 2 for
+    an unknown name.
     """
     from roundtrip.stages.load import load as run_load
 
-    result = run_load(_settings(ctx), list(systems), full_refresh=full_refresh)
+    result = run_load(_settings(ctx), list(names), exclude=list(exclude), full_refresh=full_refresh)
     if not result.ok:
         ctx.exit(1)
 

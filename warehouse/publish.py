@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -57,10 +58,14 @@ def _keep_previous(paths: WarehousePaths) -> None:
     os.replace(link, paths.previous)
 
 
-def publish(paths: WarehousePaths, *, allow_loss: bool = False) -> None:
+def publish(
+    paths: WarehousePaths, *, allow_loss: bool = False, changed: Collection[str] | None = None
+) -> None:
     """Mirror the state files in, checkpoint the working file, verify a copy of it and atomically
     replace the published copy with it. Raises PublishRefused (published copy untouched) when the
-    copy is damaged or lacks schemas/marts the published one has (unless `allow_loss`)."""
+    copy is damaged or lacks schemas/marts the published one has (unless `allow_loss`). With
+    `changed` (the schemas a load wrote), only those and the mirrored state schemas are read
+    back whole: a load that changed little publishes in time proportional to what it changed."""
     with duckdb.connect(str(paths.working)) as con:
         for schema in STATE_SCHEMAS:
             mirror_state(con, paths.state_file(schema), schema)
@@ -71,7 +76,12 @@ def publish(paths: WarehousePaths, *, allow_loss: bool = False) -> None:
     try:
         shutil.copyfile(paths.working, tmp)
         try:
-            verify(tmp, paths.published, allow_loss=allow_loss)
+            verify(
+                tmp,
+                paths.published,
+                allow_loss=allow_loss,
+                changed=None if changed is None else {*changed, *STATE_SCHEMAS},
+            )
         except WarehouseDamaged as exc:
             raise PublishRefused(
                 f"the working warehouse {paths.working} is damaged ({exc}); the published copy "

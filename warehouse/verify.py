@@ -9,6 +9,7 @@ refresh): a working file that lost its marts must not replace the analysts' ware
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -49,9 +50,10 @@ def contents(path: Path) -> dict[str, set[str]]:
     return found
 
 
-def read_every_block(path: Path) -> None:
-    """Read every column of every table of `path`; raise WarehouseDamaged naming the first
-    table whose data cannot be read back (a checksum mismatch, a truncated file)."""
+def read_every_block(path: Path, schemas: Collection[str] | None = None) -> None:
+    """Read every column of every table of `path` (of `schemas` only, when given); raise
+    WarehouseDamaged naming the first table whose data cannot be read back (a checksum mismatch,
+    a truncated file)."""
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
@@ -62,6 +64,8 @@ def read_every_block(path: Path) -> None:
             "where database_name = current_database() order by all"
         ).fetchall()
         for schema, table in tables:
+            if schemas is not None and schema not in schemas:
+                continue
             try:
                 con.execute(f'select max(hash(columns(*))) from "{schema}"."{table}"').fetchall()
             except duckdb.Error as exc:
@@ -79,9 +83,17 @@ def lost(previous: dict[str, set[str]], candidate: dict[str, set[str]]) -> list[
     return gone
 
 
-def verify(candidate: Path, previous: Path | None, *, allow_loss: bool = False) -> None:
-    """Raise WarehouseDamaged or WarehouseShrank when `candidate` must not replace `previous`."""
-    read_every_block(candidate)
+def verify(
+    candidate: Path,
+    previous: Path | None,
+    *,
+    allow_loss: bool = False,
+    changed: Collection[str] | None = None,
+) -> None:
+    """Raise WarehouseDamaged or WarehouseShrank when `candidate` must not replace `previous`.
+    With `changed`, only the tables of those schemas are read back whole (what a load wrote; the
+    rest is as the last verified publish left it)."""
+    read_every_block(candidate, changed)
     if allow_loss or previous is None or not previous.exists():
         return
     try:

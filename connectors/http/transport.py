@@ -13,6 +13,7 @@ path, redacted query) and what the vendor said.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import ssl
@@ -53,10 +54,25 @@ NOTICEABLE_WAIT_SECONDS = 1.0
 
 
 def ssl_verify(verify: bool | str | Path) -> bool | ssl.SSLContext:
-    """httpx's `verify`: True/False, or a context trusting the CA bundle at a path."""
-    if isinstance(verify, bool):
-        return verify
-    return ssl.create_default_context(cafile=str(verify))
+    """httpx's `verify`: False, or a context trusting the default CAs (True) or the CA bundle at
+    a path. Contexts are shared (one per bundle and its version on disk): building one loads the
+    bundle, ~0.1 s, which every client and token refresher of a load used to pay again."""
+    if verify is False:
+        return False
+    if verify is True:
+        return _default_context()
+    path = Path(verify)
+    return _bundle_context(str(path), path.stat().st_mtime_ns)
+
+
+@functools.cache
+def _default_context() -> ssl.SSLContext:
+    return httpx.create_ssl_context()  # what httpx builds for verify=True (SSL_CERT_FILE, certifi)
+
+
+@functools.cache
+def _bundle_context(path: str, _mtime_ns: int) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=path)
 
 
 @dataclass

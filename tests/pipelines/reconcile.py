@@ -94,14 +94,17 @@ def fingerprint(con: duckdb.DuckDBPyConnection, table: str, expressions: str) ->
     return int(count), int(digest)
 
 
-def differences(warehouse: Path, world: Path) -> list[str]:
-    """Every pair whose fingerprints differ, described; empty when the load is exact."""
+def differences(warehouse: Path, world: Path, system: str | None = None) -> list[str]:
+    """Every pair (of `system`'s raw tables, when given) whose fingerprints differ, described;
+    empty when the load is exact."""
     out = []
     with (
         duckdb.connect(str(warehouse), read_only=True) as wh,
         duckdb.connect(str(world), read_only=True) as wd,
     ):
         for pair in PAIRS:
+            if system is not None and not pair.raw.startswith(f"raw_{system}."):
+                continue
             got = fingerprint(wh, pair.raw, pair.raw_fingerprint)
             want = fingerprint(wd, pair.world, pair.world_fingerprint)
             if got != want:
