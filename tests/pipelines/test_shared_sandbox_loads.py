@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -38,14 +39,14 @@ print(opens, len(errors), errors[:3])
 
 
 def _start(
-    project: Project, *args: str, env: dict[str, str] | None = None
+    project: Project, *args: str, env: dict[str, str] | None = None, stderr: Path | None = None
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "roundtrip", *args],
         cwd=project.root,
         env={**project.env, **(env or {})},
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr.open("w") if stderr else subprocess.PIPE,
         text=True,
     )
 
@@ -86,22 +87,28 @@ def test_two_loads_a_sync_and_a_reader_share_the_sandbox(transformed_project: Pr
         stdout=subprocess.PIPE,
         text=True,
     )
+    # LinkedIn at one request per 5 s holds the first load until the second is seen waiting
+    project.roundtrip("sandbox", "faults", "linkedin_ads", "rate_limit=1/5", "retry_after=5")
     first = _start(project, "load", "ga4", "linkedin_ads")
     # the first load started the stand-ins and holds the writer lock
     _wait_for(lambda: server_info(project.sandbox) is not None, "sandbox up", first)
     _wait_for(lambda: "roundtrip load" in _lock_text(paths), "writer lock", first)
-    second = _start(project, "load", "ga4", "meta_ads")
+    second_log = project.root / "second-load.err"
+    second = _start(project, "load", "ga4", "meta_ads", stderr=second_log)
     sync = _start(project, "sync", env={"ROUNDTRIP_SYNCS": str(sp.specs)})
+    waiting = "waiting for the warehouse writer lock"
+    _wait_for(lambda: waiting in second_log.read_text(), "second load waiting", first)
+    project.roundtrip("sandbox", "faults", "linkedin_ads", "--clear")
 
     _, first_err = first.communicate(timeout=600)
-    _, second_err = second.communicate(timeout=600)
+    second.communicate(timeout=600)
+    second_err = second_log.read_text()
     _, sync_err = sync.communicate(timeout=600)
     reads, _ = reader.communicate("", timeout=60)
 
     assert first.returncode == 0, first_err[-3000:]
     assert second.returncode == 0, second_err[-3000:]
     assert sync.returncode == 0, sync_err[-3000:]
-    assert "waiting for the warehouse writer lock" in second_err
     assert (sp.last_run("scores")["status"], sp.last_run("scores")["accepted"]) == (
         "succeeded",
         300,
