@@ -151,13 +151,19 @@ def test_carry_forward_keeps_the_last_result_of_every_node_not_run(tmp_path: Pat
     }
 
 
-def test_dbt_project_yml_counts_with_the_vars(tmp_path: Path) -> None:
-    """A change to dbt_project.yml (vars, materializations) asks for a full build."""
+def _empty_project(tmp_path: Path) -> tuple[Path, WarehousePaths]:
+    """A dbt project without models and an empty warehouse beside it."""
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text("name: x\n")
     paths = _paths(tmp_path / "warehouse")
     duckdb.connect(str(paths.working)).close()
+    return project, paths
+
+
+def test_dbt_project_yml_counts_with_the_vars(tmp_path: Path) -> None:
+    """A change to dbt_project.yml (vars, materializations) asks for a full build."""
+    project, paths = _empty_project(tmp_path)
     before = fingerprint(paths, project, {"crm_enabled": True})
     (project / "dbt_project.yml").write_text("name: x\nvars: {lookback_days: 30}\n")
     after = fingerprint(paths, project, {"crm_enabled": True})
@@ -167,11 +173,7 @@ def test_dbt_project_yml_counts_with_the_vars(tmp_path: Path) -> None:
 
 def test_the_sandbox_clock_is_not_a_setting(tmp_path: Path) -> None:
     """Moving the sandbox clock rebuilds what reads the clock, not the whole project."""
-    project = tmp_path / "project"
-    (project / "models").mkdir(parents=True)
-    (project / "dbt_project.yml").write_text("name: x\n")
-    paths = _paths(tmp_path / "warehouse")
-    duckdb.connect(str(paths.working)).close()
+    project, paths = _empty_project(tmp_path)
     before = fingerprint(paths, project, {"crm_enabled": True, "data_clock": CLOCK})
     after = fingerprint(paths, project, {"crm_enabled": True, "data_clock": "2026-03-11T06:00:00"})
     assert (before.vars, before.clock) == (after.vars, CLOCK)

@@ -9,24 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.warehouse.conftest import build_working, corrupt_a_data_block
 from warehouse.location import WarehousePaths
 from warehouse.publish import NotPublished, PublishRefused, connect_published, publish, restore
 from warehouse.verify import WarehouseDamaged
-
-HEADER_BYTES, BLOCK_BYTES = 3 * 4096, 262_144  # DuckDB's file header, its default block size
-
-
-def _build(paths: WarehousePaths, version: int, *, marts: bool = True) -> None:
-    with duckdb.connect(str(paths.working)) as con:
-        con.execute("create schema if not exists raw_ga4")
-        con.execute(
-            "create or replace table raw_ga4.sessions as "
-            "select i, md5(i::varchar) as s, ? as version from range(300000) r(i)",
-            [version],
-        )
-        if marts:
-            con.execute("create schema if not exists marts")
-            con.execute("create or replace table marts.customers as select ? as version", [version])
 
 
 def _version(path: Path) -> int:
@@ -34,30 +20,10 @@ def _version(path: Path) -> int:
         return con.execute("select max(version) from raw_ga4.sessions").fetchone()[0]
 
 
-def _corrupt_a_data_block(path: Path) -> None:
-    """Overwrite bytes inside one data block of raw_ga4.sessions (its checksum no longer matches)."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        (block,) = con.execute(
-            "select max(block_id) from pragma_storage_info('raw_ga4.sessions') "
-            "where column_name = 's' and block_id >= 0"
-        ).fetchone()
-    with path.open("r+b") as f:
-        f.seek(HEADER_BYTES + block * BLOCK_BYTES + 512)
-        f.write(os.urandom(256))
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> WarehousePaths:
-    paths = WarehousePaths(tmp_path).ensure()
-    _build(paths, 1)
-    publish(paths)
-    return paths
-
-
 def test_a_corrupt_block_keeps_the_previous_published_warehouse(paths: WarehousePaths) -> None:
     published = paths.published.read_bytes()
-    _build(paths, 2)
-    _corrupt_a_data_block(paths.working)
+    build_working(paths, 2)
+    corrupt_a_data_block(paths.working)
     with pytest.raises(PublishRefused, match=r"is damaged .*raw_ga4\.sessions.*roundtrip restore"):
         publish(paths)
     assert paths.published.read_bytes() == published
@@ -66,24 +32,24 @@ def test_a_corrupt_block_keeps_the_previous_published_warehouse(paths: Warehouse
 
 
 def test_publish_keeps_the_previous_copy_and_restore_puts_it_back(paths: WarehousePaths) -> None:
-    _build(paths, 2)
+    build_working(paths, 2)
     publish(paths)
     assert (_version(paths.published), _version(paths.previous)) == (2, 1)
-    _corrupt_a_data_block(paths.working)
+    corrupt_a_data_block(paths.working)
     restore(paths, previous=True)
     assert (_version(paths.published), _version(paths.working), _version(paths.previous)) == (
         1,
         1,
         2,
     )
-    _build(paths, 3)  # the restored working file is writable and publishes again
+    build_working(paths, 3)  # the restored working file is writable and publishes again
     publish(paths)
     assert (_version(paths.published), _version(paths.previous)) == (3, 1)
 
 
 def test_a_working_file_that_lost_its_marts_is_not_published(paths: WarehousePaths) -> None:
     paths.working.unlink()
-    _build(paths, 2, marts=False)
+    build_working(paths, 2, marts=False)
     with pytest.raises(PublishRefused, match=r"lacks marts that the published warehouse"):
         publish(paths)
     assert _version(paths.published) == 1
@@ -111,8 +77,8 @@ def test_leftovers_of_a_killed_publish_are_removed(paths: WarehousePaths) -> Non
 def test_restore_copies_the_published_warehouse_into_a_damaged_working_file(
     paths: WarehousePaths,
 ) -> None:
-    _build(paths, 2)
-    _corrupt_a_data_block(paths.working)
+    build_working(paths, 2)
+    corrupt_a_data_block(paths.working)
     assert restore(paths) == paths.published
     assert _version(paths.working) == 1
     publish(paths)  # sound again
