@@ -33,6 +33,7 @@ from sandbox import control
 from sandbox.generator import generate
 from sandbox.state import SandboxPaths
 
+REPO = Path(__file__).resolve().parents[1]
 RATE_LIMIT = (100, 10)  # HubSpot Free/Starter: 100 requests per 10 s
 
 
@@ -43,6 +44,7 @@ def project_env(root: Path, warehouse: str) -> dict[str, str]:
         ROUNDTRIP_WAREHOUSE_DIR=str(root / warehouse),
         ROUNDTRIP_CONFIG=str(root / "roundtrip.toml"),
         PYTHONSAFEPATH="1",  # the working folder's `sandbox/` must not shadow the package
+        PYTHONPATH=str(REPO),  # `python -m bench.…` from any folder (bench is not installed)
     )
     return env
 
