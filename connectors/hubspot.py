@@ -124,6 +124,10 @@ class HubSpotClient(VendorClient):
     email_events_limit = 1000
     submissions_limit = 50
     batch_limit = 100  # inputs per batch read/update/upsert
+    # inputs per batch read asking for property histories: "The maximum number of inputs
+    # supported in a batch request for property histories is 50" (HubSpot's 400; seen in
+    # https://github.com/PipedreamHQ/pipedream/pull/8462)
+    history_batch_limit = 50
 
     # ------------------------------------------------------------------ definitions
     def properties(self, object_type: str) -> list[dict[str, Any]]:
@@ -131,11 +135,19 @@ class HubSpotClient(VendorClient):
         return self.transport.get_json(f"/crm/v3/properties/{object_type}")["results"]
 
     def batch_read(
-        self, object_type: str, ids: Sequence[str], properties: Sequence[str]
+        self,
+        object_type: str,
+        ids: Sequence[str],
+        properties: Sequence[str],
+        with_history: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
-        """`POST /crm/v3/objects/{type}/batch/read` (at most 100 ids): the records found, each
-        `{"id", "properties"}`; ids HubSpot does not have are left out."""
-        body = {"inputs": [{"id": i} for i in ids], "properties": list(properties)}
+        """`POST /crm/v3/objects/{type}/batch/read` (at most 100 ids, 50 `with_history`): the
+        records found, each `{"id", "properties"}` and, for `with_history`,
+        `"propertiesWithHistory": {name: [{value, timestamp, sourceType}, …newest first]}`; ids
+        HubSpot does not have are left out."""
+        body: dict[str, Any] = {"inputs": [{"id": i} for i in ids], "properties": list(properties)}
+        if with_history:
+            body["propertiesWithHistory"] = list(with_history)
         data = self.transport.post_json(f"/crm/v3/objects/{object_type}/batch/read", body)
         return list(data.get("results", []))
 

@@ -4,7 +4,8 @@ so tests can judge what a sync should have done. Product code never reads the lo
 
 Used by the two-way sync tests: field edits on HubSpot contacts and Salesforce leads/contacts,
 deletes (HubSpot archive, Salesforce IsDeleted) and Lead conversion. Each edit stamps the
-record's modification time with `at`, as the vendor would. Run with the servers stopped (the
+record's modification time with `at`, as the vendor would, and a HubSpot edit is added to the
+property's history. Run with the servers stopped (the
 CLI stops them after each command).
 """
 
@@ -62,6 +63,13 @@ def edit(
             f"WHERE CAST({'id' if side == 'hubspot' else _quote('Id')} AS VARCHAR) = $id",
             {"value": value, "at": at, "id": record_id},
         )
+        if side == "hubspot":  # HubSpot keeps every property's history (`propertiesWithHistory`)
+            world.execute(
+                "INSERT INTO hubspot_property_history VALUES ($obj, $id, $field, $value, $at, "
+                "'CRM_UI')",
+                {"obj": obj, "id": int(record_id), "field": field, "at": at,
+                 "value": None if value is None else str(value)},
+            )  # fmt: skip
     _log(paths, [(side, obj, record_id, field, None if value is None else str(value), at, "edit")])
 
 

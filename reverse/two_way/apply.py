@@ -71,11 +71,14 @@ def plan_link(
     link: Link,
     synced: Mapping[str, Synced],
     observed: Mapping[str, tuple[Mapping[str, Any], datetime | None]],
+    map_field_times: Mapping[str, datetime] | None = None,
 ) -> LinkPlan:
     """Decide every mapped field of a link from what each side holds (`observed`: side →
     (vendor field → raw value, the record's modification time)); a side absent from
-    `observed`, or a field absent from its values, holds the last agreed value."""
+    `observed`, or a field absent from its values, holds the last agreed value.
+    `map_field_times` (HubSpot property → when its value was set) beat the record's time."""
     plan = LinkPlan(link)
+    field_times = {MAP: map_field_times or {}, CRM: {}}
     for fm in spec.fields:
         if link.crm_object not in fm.crm:
             continue
@@ -86,7 +89,8 @@ def plan_link(
             values, at = observed.get(side, ({}, None))
             if name is not None and name in values:
                 try:
-                    sides[side] = Observed(canonical(fm, side, values[name]), at)
+                    when = field_times[side].get(name, at)
+                    sides[side] = Observed(canonical(fm, side, values[name]), when)
                 except Unconvertible as exc:
                     plan.rejects.append((fm.map, side, values[name], str(exc)))
             elif before is not None:

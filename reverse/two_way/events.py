@@ -22,17 +22,20 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.deletes import propagate_deletes
+from reverse.two_way.field_times import hubspot_field_times, redecide_newest
 from reverse.two_way.links import CONVERSION
 from reverse.two_way.send import Sent, send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import Link, find_link, record_rejects, save_links, synced_of
+from reverse.two_way.values import vendor_time
 from reverse.writers import DestinationWriter
 from warehouse.lock import WriterBusy, writer_lock
 
@@ -48,16 +51,6 @@ Change = tuple[str, str, datetime]  # side (map | crm), record id, when the vend
 class ChangeResult:
     note: str
     error: str | None = None  # set: the event is tried again (nothing was stored for it)
-
-
-def _stamp(text: Any) -> datetime | None:
-    """A vendor time (HubSpot ISO `…Z`, Salesforce `…+0000`) as an aware UTC datetime."""
-    if not text:
-        return None
-    raw = str(text).replace("Z", "+00:00")
-    if raw[-5] in "+-" and raw[-3] != ":":
-        raw = raw[:-2] + ":" + raw[-2:]
-    return datetime.fromisoformat(raw).astimezone(UTC)
 
 
 def _result(
@@ -137,6 +130,7 @@ class EventSync:
         self, spec: TwoWaySpec, changes: Sequence[Change]
     ) -> dict[tuple[str, str], ChangeResult]:
         started = time.monotonic()
+        base = {system: w.requests()[0] for system, w in self.writers.items()}  # reads count too
         results: dict[tuple[str, str], ChangeResult] = {}
         links: dict[str, Link] = {}
         owners: dict[str, list[tuple[str, str]]] = {}  # map id → the changes about its link
@@ -173,18 +167,26 @@ class EventSync:
         save_links(self.state, spec.name, repointed, retired)
         plans: list[LinkPlan] = []
         rejects: list[tuple[str, str, str, str | None, str]] = []
+        synced_by_map = {}
         for map_id, link in links.items():
             if map_id in retired_ids:
                 continue
-            synced = synced_of(self.state, spec.name, map_id)
+            synced = synced_by_map[map_id] = synced_of(self.state, spec.name, map_id)
             plan = plan_link(spec, link, synced, {MAP: hubspot[map_id], CRM: crm[link.crm_id]})
             rejects.extend(
                 (map_id, f, s, None if v is None else str(v), r) for f, s, v, r in plan.rejects
             )
             if plan.pending(synced):
                 plans.append(plan)
+        plans = redecide_newest(
+            plans,
+            partial(hubspot_field_times, self.writers[MAP_SYSTEM].client),
+            lambda plan, times: plan_link(
+                spec, plan.link, synced_by_map[plan.link.map_id],
+                {MAP: hubspot[plan.link.map_id], CRM: crm[plan.link.crm_id]}, times,
+            ),
+        )  # fmt: skip
         diff_seconds = time.monotonic() - started
-        base = {system: w.requests()[0] for system, w in self.writers.items()}
         sent = send_plans(spec, self.writers, plans)
         rejects.extend(sent.rejects)
         record_rejects(self.state, spec.name, run_id, rejects)
@@ -231,7 +233,7 @@ class EventSync:
                 props = record.get("properties") or {}
                 found[str(record["id"])] = (
                     {n: props.get(n) for n in names},
-                    _stamp(props.get(HUBSPOT_MODIFIED) or record.get("updatedAt")),
+                    vendor_time(props.get(HUBSPOT_MODIFIED) or record.get("updatedAt")),
                 )
         return found
 
@@ -268,7 +270,7 @@ class EventSync:
                             continue
                         found[r["Id"]] = (
                             {n: r.get(n) for n in names},
-                            _stamp(r.get("LastModifiedDate")),
+                            vendor_time(r.get("LastModifiedDate")),
                         )
             moved_ids = {m.map_id for m in repointed}
             for link in wanted[obj]:

@@ -17,6 +17,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -29,6 +30,7 @@ from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.create import Create, plan_create, send_creates
 from reverse.two_way.deletes import propagate_deletes
+from reverse.two_way.field_times import TimesReader, hubspot_field_times, redecide_newest
 from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve, unmatched
 from reverse.two_way.send import send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
@@ -277,10 +279,14 @@ def _to_create(
 
 
 def plan_two_way(
-    spec: TwoWaySpec, con: duckdb.DuckDBPyConnection, state: sqlite3.Connection
+    spec: TwoWaySpec,
+    con: duckdb.DuckDBPyConnection,
+    state: sqlite3.Connection,
+    read_times: TimesReader | None = None,
 ) -> tuple[TwoWayReport, Resolution]:
     """Links and per-field decisions for every linked pair that changed since the last run found
-    it settled (nothing stored or sent)."""
+    it settled (nothing stored or sent); `newest` conflicts are decided again by HubSpot's field
+    times (`read_times`) when given."""
     maps, crms = read_identities(con)
     resolution = resolve(active_links(state, spec.name), maps, crms, spec.crm_objects)
     prints = {
@@ -316,6 +322,7 @@ def plan_two_way(
         else:
             report.creates.append(create)
     by_link = _synced(state, spec, [link.map_id for link, _, _ in todo], len(resolution.links))
+    inputs = {}
     for link, map_print, crm_print in todo:
         synced = by_link.get(link.map_id, {})
         observed, guarded = _observed(spec, link, snapshots, synced)
@@ -323,8 +330,15 @@ def plan_two_way(
         report.rejects.extend((link.map_id, *r) for r in plan.rejects)
         if plan.pending(synced):
             report.plans.append(plan)
+            inputs[link.map_id] = (synced, observed)
         elif not guarded:
             report.settled.append((link.map_id, link.crm_id, map_print, crm_print))
+    if read_times is not None:
+        report.plans = redecide_newest(
+            report.plans,
+            read_times,
+            lambda plan, times: plan_link(spec, plan.link, *inputs[plan.link.map_id], times),
+        )
     report.decided = len(todo)
     directions = Counter(d.write_to for p in report.plans for d in p.decisions if d.write_to)
     report.to_map, report.to_crm = directions[MAP], directions[CRM]
@@ -343,7 +357,10 @@ def run_two_way(
     """Plan the sync and, unless `dry_run`, store the links, send the writes (HubSpot first,
     then Salesforce) and store what was accepted; the run is logged in `two_way_runs`."""
     started, cpu = time.monotonic(), time.process_time()
-    report, resolution = plan_two_way(spec, con, state)
+    base = {system: w.requests()[0] for system, w in writers.items()}
+    hubspot = writers.get(MAP_SYSTEM)
+    read_times = partial(hubspot_field_times, hubspot.client) if hubspot is not None else None
+    report, resolution = plan_two_way(spec, con, state, read_times)
     report.diff_seconds = time.monotonic() - started
     report.diff_cpu_seconds = time.process_time() - cpu
     if dry_run:
@@ -376,7 +393,6 @@ def run_two_way(
         run_id,
         [(m, f, s, None if v is None else str(v), r) for m, f, s, v, r in report.rejects],
     )
-    base = {system: w.requests()[0] for system, w in writers.items()}
     sent = send_plans(spec, writers, report.plans)
     record_rejects(state, spec.name, run_id, sent.rejects)
     report.rejects.extend(sent.rejects)

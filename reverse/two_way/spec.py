@@ -8,7 +8,7 @@ Per field mapping:
 | `map` | the HubSpot contact property |
 | `crm` | the Salesforce field: one name for Lead and Contact, or `{Lead: …, Contact: …}` |
 | `direction` | `both` (default) · `crm_to_map` · `map_to_crm`: the other side is overwritten by the owner |
-| `conflict` | for `both`: `newest` (default, by each record's modification time) · `crm_wins` · `map_wins` |
+| `conflict` | for `both`: `newest` (default: HubSpot's time of the value, from its property history, against the Salesforce record's LastModifiedDate; see `field_times.py`) · `crm_wins` · `map_wins` |
 | `type` | `text` (default) · `number` · `boolean` · `date` · `email` (compared lower-cased): how values compare and convert |
 | `values` | a `{crm value: map value}` table for picklists / enumerations (one-to-one when the MAP writes back) |
 | `opt_out` | true for an opt-out flag: `true` on either side always wins (compliance, not preference) |

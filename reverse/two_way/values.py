@@ -8,7 +8,7 @@ A value that cannot be converted (not a number, an enumeration value without a m
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from reverse.two_way.spec import CRM, FieldMap
@@ -74,3 +74,13 @@ def outgoing(fm: FieldMap, side: str, value: str | None) -> Any:
 def value_hash(value: str | None) -> str:
     """What the state keeps of a synced value: enough to recognise it when it comes back."""
     return hashlib.md5(("\x00" if value is None else "v" + value).encode()).hexdigest()
+
+
+def vendor_time(text: Any) -> datetime | None:
+    """A vendor time (HubSpot ISO `…Z`, Salesforce `…+0000`) as an aware UTC datetime."""
+    if not text:
+        return None
+    raw = str(text).replace("Z", "+00:00")
+    if raw[-5] in "+-" and raw[-3] != ":":
+        raw = raw[:-2] + ":" + raw[-2:]
+    return datetime.fromisoformat(raw).astimezone(UTC)

@@ -39,6 +39,7 @@ LIST_MAX = 100
 SEARCH_MAX = 200
 SEARCH_CAP = 10_000
 BATCH_MAX = 100
+HISTORY_BATCH_MAX = 50  # inputs of a batch read asking for `propertiesWithHistory`
 _BOOKKEEPING = ("id", "created_at", "updated_at", "archived", "archived_at")
 # (from, to) → HubSpot-defined association type id; the world stores one direction per pair.
 ASSOCIATION_TYPES = {
@@ -322,7 +323,9 @@ class Crm:
         record = self.render(obj, row, props)
         with_history = self.wanted(obj, query.getlist("propertiesWithHistory"))
         if query.getlist("propertiesWithHistory"):
-            record["propertiesWithHistory"] = self.history(obj, row[0], with_history)
+            record["propertiesWithHistory"] = self.history(obj, [record["id"]], with_history)[
+                record["id"]
+            ]
         return json_response(record)
 
     # ------------------------------------------------------------------ search
@@ -488,10 +491,22 @@ class Crm:
         started = _iso(datetime.now(UTC))
         obj, body, inputs = await self.batch_inputs(request)
         props = self.wanted(obj, list(body.get("properties") or []))
+        asked_history = list(body.get("propertiesWithHistory") or [])
+        if asked_history and len(inputs) > HISTORY_BATCH_MAX:
+            raise self.bad(
+                "The maximum number of inputs supported in a batch request for property "
+                f"histories is {HISTORY_BATCH_MAX}. Please reduce the number of items and try again"
+            )
         ids = [str(i.get("id", "")) for i in inputs]
         found = self.existing(obj, ids) if obj.table is not None else set()
         missing = [i for i in ids if i not in found]
         results = self.fetch(obj, [i for i in ids if i in found], props) if found else []
+        if asked_history and results:
+            histories = self.history(
+                obj, [r["id"] for r in results], self.wanted(obj, asked_history)
+            )
+            for record in results:
+                record["propertiesWithHistory"] = histories[record["id"]]
         return self.batch_response(
             results, [self.not_found(obj, missing)] if missing else [], started
         )
@@ -583,17 +598,38 @@ class Crm:
         finally:
             db.close()
 
-    def history(self, obj: ObjectType, record_id: int, props: list[str]) -> dict[str, list]:
-        """`propertiesWithHistory`: every written value of `props`, newest first."""
-        rows = self.ctx.db.execute(
-            "SELECT property, value, epoch_ms(timestamp), source_type FROM hubspot_property_history "
-            f"WHERE object_type = ? AND object_id = ? AND property IN ({', '.join('?' * len(props))}) "
-            "ORDER BY rowid DESC",
-            [obj.name, record_id, *props],
-        ).fetchall()
-        out: dict[str, list] = {p: [] for p in props}
-        for prop, value, ms, source in rows:
-            out[prop].append({"value": value, "timestamp": iso_ms(ms), "sourceType": source})
+    def history(
+        self, obj: ObjectType, ids: list[str], props: list[str]
+    ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """`propertiesWithHistory` of records `ids`: every value of `props` written through the
+        API or a user's edit, newest first. As in HubSpot the newest entry is the current value: a
+        value set without a logged write (the generator's world) gets one entry, dated the record's
+        creation when it has no history, else its last modification."""
+        current = {r["id"]: r for r in self.fetch(obj, ids, props)}
+        rows = (
+            self.ctx.db.execute(
+                "SELECT CAST(object_id AS VARCHAR), property, value, epoch_ms(timestamp), source_type "
+                "FROM hubspot_property_history WHERE object_type = ? "
+                f"AND object_id IN ({', '.join('?' * len(current))}) "
+                f"AND property IN ({', '.join('?' * len(props))}) ORDER BY rowid DESC",
+                [obj.name, *map(int, current), *props],
+            ).fetchall()
+            if current and props
+            else []
+        )
+        out: dict[str, dict[str, list[dict[str, Any]]]] = {
+            record_id: {p: [] for p in props} for record_id in current
+        }
+        for record_id, prop, value, ms, source in rows:
+            out[record_id][prop].append(
+                {"value": value, "timestamp": iso_ms(ms), "sourceType": source}
+            )
+        for record_id, record in current.items():
+            for prop, entries in out[record_id].items():
+                value = record["properties"].get(prop)
+                if value is not None and (not entries or entries[0]["value"] != value):
+                    at = record["updatedAt"] if entries else record["createdAt"]
+                    entries.insert(0, {"value": value, "timestamp": at, "sourceType": "CRM_UI"})
         return out
 
     async def batch_update(self, request: Request) -> Response:

@@ -1,5 +1,6 @@
 """Two-way sync converges on the sandbox: seeded random edits on both sides (the same field on
-both sides between runs, owner overrides, a delete, a Lead conversion), several rounds of
+both sides between runs, settled by when each value was set even when the record was touched
+later, owner overrides, a delete, a Lead conversion), several rounds of
 load → transform → sync. Both sides end as the policy dictates, every losing value is in
 `sync_conflicts`, each change costs one field write, and a round without edits sends nothing
 (a value Roundtrip wrote, read back by the next load, is not sent again: no echo)."""
@@ -107,18 +108,23 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProj
             obj, crm_id = links[map_id]
             prop, fields = BOTH[rng.randrange(len(BOTH))]
             value = f"R{round_no}-{rng.randrange(10**6)}"
-            case = n % 3
-            if case in (0, 2):
-                edits.edit(
-                    paths, "hubspot", "contacts", map_id, prop, value, now - timedelta(minutes=3)
-                )
-            if case in (1, 2):
+            # 0: HubSpot only, 1: Salesforce only, 2: both (either newer), 3: both, the HubSpot
+            # value older but its contact touched last (a score write): field times decide
+            case = n % 4
+            hub_minutes = 4 if case == 3 else 3
+            if case in (0, 2, 3):
+                edits.edit(paths, "hubspot", "contacts", map_id, prop, value,
+                           now - timedelta(minutes=hub_minutes))  # fmt: skip
+            if case in (1, 2, 3):
                 other = value if case == 1 else f"{value}-crm"
-                crm_minutes = rng.choice([2, 4])  # newer or older than the HubSpot edit
+                crm_minutes = rng.choice([2, 4]) if case == 2 else 3  # newer or older
                 edits.edit(paths, "salesforce", obj, crm_id, fields[obj], other,
                            now - timedelta(minutes=crm_minutes))  # fmt: skip
-            if case == 2:
-                winner = f"{value}-crm" if crm_minutes == 2 else value
+            if case == 3:
+                edits.edit(paths, "hubspot", "contacts", map_id, "lead_score", "50",
+                           now - timedelta(minutes=1))  # fmt: skip
+            if case in (2, 3):
+                winner = f"{value}-crm" if crm_minutes < hub_minutes else value
                 both_sides[(map_id, prop)] = value if winner != value else f"{value}-crm"
             else:
                 winner = value

@@ -28,6 +28,7 @@ from reverse.two_way.decide import (
     Observed,
     decide,
 )
+from reverse.two_way.field_times import redecide_newest
 from reverse.two_way.links import (
     CONVERSION,
     EMAIL,
@@ -406,3 +407,38 @@ def test_a_run_killed_before_its_commit_resends_the_same_writes_once(
     # the rerun's own write comes back with the next load: an echo
     after = {MAP: ({"phone": "2"}, T0), CRM: ({"Phone": "2"}, T0 + timedelta(minutes=2))}
     assert plan_link(spec, link, synced_of(state, spec.name, "101"), after).writes() == {}
+
+
+def test_a_newest_conflict_is_decided_again_by_hubspot_field_times(
+    state: sqlite3.Connection,
+) -> None:
+    """The HubSpot contact was touched last (a score write), but its phone was set before the
+    Salesforce one: by record times HubSpot wins, by field times Salesforce does. Only the
+    contacts of `newest` conflicts are asked for."""
+    spec = TwoWaySpec("contacts", (PHONE, STATUS))
+    link = Link("101", "Lead", "00Q1", EMAIL)
+    both = {MAP: ({"phone": "1"}, T0), CRM: ({"Phone": "1"}, T0)}
+    commit(state, spec, plan_link(spec, link, {}, both), "r0")
+    synced = synced_of(state, spec.name, "101")
+    edited = {
+        MAP: ({"phone": "2"}, T0 + timedelta(hours=3)),  # record modified last …
+        CRM: ({"Phone": "3"}, T0 + timedelta(hours=2)),
+    }
+    plan = plan_link(spec, link, synced, edited)
+    assert plan.writes() == {CRM: {"Phone": "2"}}
+    asked: list[dict[str, list[str]]] = []
+
+    def read_times(wanted):
+        asked.append(dict(wanted))
+        return {"101": {"phone": T0 + timedelta(hours=1)}}  # … but the phone was set first
+
+    (again,) = redecide_newest(
+        [plan], read_times, lambda p, times: plan_link(spec, p.link, synced, edited, times)
+    )
+    assert asked == [{"101": ["phone"]}]
+    assert again.writes() == {MAP: {"phone": "3"}}
+    (decision,) = again.decisions
+    assert decision.rule == NEWEST and decision.map_before.at == T0 + timedelta(hours=1)
+    settled = plan_link(spec, link, synced, {MAP: ({"phone": "2"}, T0), CRM: ({"Phone": "2"}, T0)})
+    assert redecide_newest([settled], read_times, lambda p, t: p) == [settled]
+    assert len(asked) == 1  # no conflict: HubSpot is not asked

@@ -6,6 +6,7 @@ import pytest
 from hubspot import Client as HubSpot
 from hubspot.crm.contacts import (
     BatchInputSimplePublicObjectBatchInput,
+    BatchReadInputSimplePublicObjectId,
     BatchResponseSimplePublicObject,
     BatchResponseSimplePublicObjectWithErrors,
     PublicObjectSearchRequest,
@@ -76,6 +77,25 @@ def test_hubspot_batch_update_with_and_without_errors(hubspot):
     assert partial.errors[0].category == "OBJECT_NOT_FOUND"
     stored = hubspot.crm.contacts.basic_api.get_by_id("1011", properties=["lead_score"])
     assert stored.properties["lead_score"] == "42"
+
+
+def test_hubspot_batch_read_with_property_history(hubspot):
+    hubspot.crm.contacts.batch_api.update(
+        BatchInputSimplePublicObjectBatchInput(
+            inputs=[{"id": "1013", "properties": {"lead_score": "7"}}]
+        )
+    )
+    read = hubspot.crm.contacts.batch_api.read(
+        BatchReadInputSimplePublicObjectId(
+            inputs=[{"id": "1013"}], properties=["email"],
+            properties_with_history=["lead_score", "email"],
+        )
+    )  # fmt: skip
+    (record,) = read.results
+    newest = record.properties_with_history["lead_score"][0]
+    assert (newest.value, newest.source_type) == ("7", "INTEGRATION")
+    (created,) = record.properties_with_history["email"]  # never written: its first value
+    assert created.value == record.properties["email"] and created.timestamp == record.created_at
 
 
 def test_simple_salesforce_query_all_and_collections(salesforce):

@@ -153,6 +153,19 @@ def test_batch_read_reports_missing_ids_with_207(hs):
     assert body["errors"][0]["context"] == {"ids": ["424242"]}
 
 
+def test_batch_read_with_history_takes_at_most_50_inputs(hs):
+    response = hs.post(
+        "/crm/v3/objects/contacts/batch/read",
+        json={
+            "inputs": [{"id": str(1001 + i)} for i in range(51)],
+            "properties": ["email"],
+            "propertiesWithHistory": ["email"],
+        },
+    )
+    assert response.status_code == 400
+    assert "property histories is 50" in response.json()["message"]
+
+
 def test_batch_update_persists_and_bumps_modified_date(hs):
     response = hs.post(
         "/crm/v3/objects/contacts/batch/update",
