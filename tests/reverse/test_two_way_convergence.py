@@ -1,15 +1,17 @@
 """Two-way sync converges on the sandbox: seeded random edits on both sides (the same field on
 both sides between runs, settled by when each value was set even when the record was touched
-later, owner overrides, a delete, a Lead conversion), several rounds of
-load → transform → sync. Both sides end as the policy dictates, every losing value is in
-`sync_conflicts`, each change costs one field write, and a round without edits sends nothing
-(a value Roundtrip wrote, read back by the next load, is not sent again: no echo)."""
+later, owner overrides, a delete, a Lead conversion), several rounds of load → transform → sync,
+one of them real-time (the edits' events applied at once, no load). Both sides end as the policy
+dictates, every losing value is in `sync_conflicts`, each change costs one field write, and a
+round without edits sends nothing (a value Roundtrip wrote, read back by the next load, is not
+sent again: no echo)."""
 
 from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import timedelta
+from contextlib import ExitStack
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -38,6 +40,38 @@ def _round(sp: SyncProject) -> dict[str, Any]:
     sp.project.roundtrip("transform")
     sp.project.roundtrip("sync", SYNC)
     return _last_run(sp)
+
+
+def _event_round(
+    sp: SyncProject, changes: list[tuple[str, str, datetime]], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """The real-time path: the edited records' events applied as `roundtrip serve`'s inbox
+    worker applies them (both sides read live, written, state committed), no load between."""
+    from connectors.hubspot import HubSpotClient
+    from connectors.salesforce import SalesforceClient
+    from roundtrip.endpoints import open_endpoints
+    from roundtrip.settings import load_settings
+    from roundtrip.stages.two_way import event_specs, event_sync
+
+    for key, value in sp.project.env.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(sp.project.root)
+    with ExitStack() as stack:
+        endpoints = {
+            e.system: e
+            for e in stack.enter_context(open_endpoints(settings, ["hubspot", "salesforce"]))
+        }
+        clients = {
+            "hubspot": stack.enter_context(HubSpotClient.from_endpoint(endpoints["hubspot"])),
+            "salesforce": stack.enter_context(SalesforceClient.from_endpoint(endpoints["salesforce"])),
+        }  # fmt: skip
+        events = event_sync(settings, event_specs(settings), clients)
+        stack.callback(events.close)
+        results = events.apply(changes)
+    assert all(r.error is None for r in results.values()), results
+    run = _last_run(sp)
+    assert run["path"] == "event", run
+    return run
 
 
 def _state(sp: SyncProject) -> sqlite3.Connection:
@@ -83,7 +117,9 @@ def _hubspot_writes(sp: SyncProject) -> dict[tuple[int, str], int]:
     return {(r[0], r[1]): r[2] for r in rows}
 
 
-def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProject) -> None:
+def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
+    sp: SyncProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(14)
     sp.project.roundtrip("sync", SYNC)  # the first sync: links, fills and the first reconciliation
     first = _last_run(sp)
@@ -95,7 +131,9 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProj
         assert settled.fetchone()[0] == quiet["links"]
 
     # edits fall within the loads' cursor overlap (5 minutes before the last change loaded): the
-    # world clock stands still between advances, and the syncs' writes are stamped with it
+    # world clock stands still between advances, and the syncs' writes are stamped with it.
+    # Round 2 goes through the real-time path (the edits' events), the others are scheduled:
+    # each must find the other's work done.
     paths = sp.project.sandbox
     for round_no in range(1, 4):
         now = WorldInfo.read(paths).now.replace(tzinfo=None)
@@ -104,6 +142,7 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProj
         expected: dict[tuple[str, str], tuple[str, str]] = {}  # (map id, prop) → (hub, sf)
         both_sides: dict[tuple[str, str], str] = {}  # (map id, prop) → the losing value
         crossings = 0
+        changes: list[tuple[str, str, datetime]] = []  # (side, record id, when) as events
         for n, map_id in enumerate(chosen):
             obj, crm_id = links[map_id]
             prop, fields = BOTH[rng.randrange(len(BOTH))]
@@ -123,6 +162,10 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProj
             if case == 3:
                 edits.edit(paths, "hubspot", "contacts", map_id, "lead_score", "50",
                            now - timedelta(minutes=1))  # fmt: skip
+            if case != 1:
+                changes.append(("map", map_id, now))
+            if case != 0:
+                changes.append(("crm", crm_id, now))
             if case in (2, 3):
                 winner = f"{value}-crm" if crm_minutes < hub_minutes else value
                 both_sides[(map_id, prop)] = value if winner != value else f"{value}-crm"
@@ -131,7 +174,7 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(sp: SyncProj
             expected[(map_id, prop)] = (winner, winner, fields)  # type: ignore[assignment]
             crossings += 1
         before = _hubspot_writes(sp)
-        run = _round(sp)
+        run = _event_round(sp, changes, monkeypatch) if round_no == 2 else _round(sp)
         assert run["status"] == "succeeded", run
         assert run["to_map"] + run["to_crm"] == crossings, run  # one field write per change
         for (map_id, prop), (hub, sf, fields) in expected.items():  # type: ignore[misc]
