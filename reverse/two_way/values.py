@@ -24,7 +24,7 @@ class Unconvertible(ValueError):
 def canonical(fm: FieldMap, side: str, value: Any) -> str | None:
     """The comparable form of a raw `value` read on `side` (None: empty)."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+        return "false" if fm.opt_out else None  # an unset opt-out flag is not an opt-out
     if fm.type == "boolean":
         text = str(value).strip().lower()
         if isinstance(value, bool) or text in _TRUE | _FALSE:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from sandbox.generator.clock import DAY, Window
 from sandbox.generator.messiness import chosen_address, gmail_variant, messy_case_and_padding
+from sandbox.generator.optout import opted_out
 from sandbox.generator.people import company_cities, phone_numbers
 
 ANALYTICS_SOURCE = {
@@ -114,6 +115,7 @@ def build_contacts(
             "hs_analytics_source": source,
             "hs_analytics_source_data_1": firsts["campaign"].to_numpy(),
             "hubspot_owner_id": owners[rng.integers(0, len(owners), len(rows))],
+            "hs_email_optout": np.where(opted_out(rows["person_id"], "hubspot"), "true", "false"),
             "person_id": rows["person_id"],
         }
     )

@@ -11,6 +11,7 @@ from sandbox.generator.clock import DAY, Window, modified_after, timestamps
 from sandbox.generator.conversion import stage_at
 from sandbox.generator.ids import salesforce_ids
 from sandbox.generator.messiness import messy_case_and_padding
+from sandbox.generator.optout import opted_out
 from sandbox.generator.people import company_cities, phone_numbers
 
 LEAD_SOURCE = {
@@ -161,6 +162,7 @@ def build(
     leads["LastModifiedDate"] = timestamps(modified)
     leads["SystemModstamp"] = leads["LastModifiedDate"]
     leads["person_id"] = lp["person_id"].to_numpy()
+    leads["HasOptedOutOfEmail"] = opted_out(lp["person_id"], "salesforce")
     return {
         "salesforce_lead": leads,
         "salesforce_contact": contacts,
@@ -234,6 +236,7 @@ def new_contacts(
             "MailingCountry": people["country"].to_numpy(),
             "LeadSource": lead_source.reindex(people["person_id"]).to_numpy(),
             "OwnerId": owners[rng.integers(0, len(owners), n)],
+            "HasOptedOutOfEmail": opted_out(people["person_id"], "salesforce"),
             "CreatedDate": timestamps(created),
             "person_id": people["person_id"].to_numpy(),
         }
@@ -324,3 +327,25 @@ def open_opportunities(
     roles["LastModifiedDate"] = roles["CreatedDate"]
     roles["SystemModstamp"] = roles["CreatedDate"]
     return opportunities, roles
+
+
+def users(hubspot_owners: np.ndarray, salesforce_owners: np.ndarray, at: int) -> pd.DataFrame:
+    """The org's Users: one per record owner, whose e-mail is the address the HubSpot stand-in
+    gives the owner of the same rank (`owner-<id>@sandbox.invalid`: the same rep in both tools),
+    plus an admin who has no HubSpot seat and owns no records (an owner the two-way sync cannot
+    carry to HubSpot)."""
+    admin = salesforce_ids("User", np.array([len(salesforce_owners) + 1]))
+    emails = [f"Owner-{o}@sandbox.invalid" for o in hubspot_owners]  # case differs on purpose
+    return pd.DataFrame(
+        {
+            "Id": [*salesforce_owners, *admin],
+            "Username": [*(e.lower() + ".crm" for e in emails), "admin@sandbox.invalid.crm"],
+            "Email": [*emails, "admin@sandbox.invalid"],
+            "FirstName": ["Owner"] * len(emails) + ["Sales Ops"],
+            "LastName": [*(str(o) for o in hubspot_owners), "Admin"],
+            "IsActive": True,
+            "CreatedDate": at,
+            "LastModifiedDate": at,
+            "SystemModstamp": at,
+        }
+    )

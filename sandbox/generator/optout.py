@@ -1,0 +1,31 @@
+"""Who opted out of email: ~4 % of people, chosen by a hash of their person id (no random draw, so
+the rest of the world is unchanged and each chunk decides alone). The same people on both sides,
+except a quarter of them: half opted out only in HubSpot, half only in Salesforce, so the two-way
+sync has opt-outs to carry across."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SHARE = 40  # per mille opted out
+ONE_SIDE = (
+    10  # per mille of them opted out on one side only (the first half HubSpot, then Salesforce)
+)
+
+
+def _bucket(person_id: pd.Series | np.ndarray) -> np.ndarray:
+    """A per-mille bucket per person from a multiplicative hash of the id."""
+    ids = np.asarray(person_id, dtype=np.int64).astype(np.uint64)
+    return ((ids * np.uint64(2654435761)) % np.uint64(2**32) % np.uint64(1000)).astype(np.int64)
+
+
+def opted_out(person_id: pd.Series | np.ndarray, side: str) -> np.ndarray:
+    """Whether each person opted out of email on `side` (hubspot | salesforce)."""
+    bucket = _bucket(person_id)
+    elsewhere = (
+        (bucket >= ONE_SIDE // 2) & (bucket < ONE_SIDE)
+        if side == "hubspot"
+        else bucket < ONE_SIDE // 2
+    )
+    return (bucket < SHARE) & ~elsewhere
