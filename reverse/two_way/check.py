@@ -20,6 +20,7 @@ COMPATIBLE = {
     "boolean": {"bool", "boolean", "enumeration"},
     "date": {"date", "datetime"},
     "email": {"string", "email"},
+    "owner": {"enumeration", "reference", "string", "id"},  # hubspot_owner_id, OwnerId
 }  # fmt: skip
 
 

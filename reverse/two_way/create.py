@@ -19,6 +19,7 @@ from typing import Any
 from connectors.http.errors import VendorError
 from reverse.two_way.decide import Decision, Observed
 from reverse.two_way.links import CREATED
+from reverse.two_way.owners import Owners
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import Link
 from reverse.two_way.values import Unconvertible, canonical, outgoing
@@ -58,6 +59,7 @@ def plan_create(
     source_id: str,
     values: Mapping[str, Any],
     email: str,
+    owners: Owners | None = None,
 ) -> Create | str:
     """The create of `source_id`'s counterpart; a string says why it cannot be (a value that
     does not convert)."""
@@ -71,12 +73,12 @@ def plan_create(
         if source_name is None or target_name is None or not fm.writes_to(to):
             continue
         try:
-            value = canonical(fm, side_from, values.get(source_name))
+            value = canonical(fm, side_from, values.get(source_name), owners)
+            if value is not None:
+                out[target_name] = outgoing(fm, to, value, owners)
+                agreed[fm.map] = value
         except Unconvertible as exc:
             return str(exc)
-        if value is not None:
-            out[target_name] = outgoing(fm, to, value)
-            agreed[fm.map] = value
     if to == CRM:
         out = {**LEAD_DEFAULTS, **out, "Email": out.get("Email") or email}
     else:

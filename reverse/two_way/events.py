@@ -30,6 +30,7 @@ from reverse.state import utcnow
 from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.deletes import propagate_deletes
 from reverse.two_way.links import CONVERSION
+from reverse.two_way.owners import Owners, read_vendors, uses_owners
 from reverse.two_way.send import Sent, send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import Link, find_link, record_rejects, save_links, synced_of
@@ -173,18 +174,22 @@ class EventSync:
         save_links(self.state, spec.name, repointed, retired)
         plans: list[LinkPlan] = []
         rejects: list[tuple[str, str, str, str | None, str]] = []
+        base = {system: w.requests()[0] for system, w in self.writers.items()}  # + owner reads
+        owner_table = (
+            Owners(self.state, lambda: read_vendors(self.writers)) if uses_owners(spec) else None
+        )
         for map_id, link in links.items():
             if map_id in retired_ids:
                 continue
             synced = synced_of(self.state, spec.name, map_id)
-            plan = plan_link(spec, link, synced, {MAP: hubspot[map_id], CRM: crm[link.crm_id]})
+            observed = {MAP: hubspot[map_id], CRM: crm[link.crm_id]}
+            plan = plan_link(spec, link, synced, observed, owner_table)
             rejects.extend(
                 (map_id, f, s, None if v is None else str(v), r) for f, s, v, r in plan.rejects
             )
             if plan.pending(synced):
                 plans.append(plan)
         diff_seconds = time.monotonic() - started
-        base = {system: w.requests()[0] for system, w in self.writers.items()}
         sent = send_plans(spec, self.writers, plans)
         rejects.extend(sent.rejects)
         record_rejects(self.state, spec.name, run_id, rejects)

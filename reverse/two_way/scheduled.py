@@ -30,6 +30,7 @@ from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.create import Create, plan_create, send_creates
 from reverse.two_way.deletes import propagate_deletes
 from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve, unmatched
+from reverse.two_way.owners import Owners, read_vendors, uses_owners
 from reverse.two_way.send import send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import (
@@ -277,10 +278,13 @@ def _to_create(
 
 
 def plan_two_way(
-    spec: TwoWaySpec, con: duckdb.DuckDBPyConnection, state: sqlite3.Connection
+    spec: TwoWaySpec,
+    con: duckdb.DuckDBPyConnection,
+    state: sqlite3.Connection,
+    owners: Owners | None = None,
 ) -> tuple[TwoWayReport, Resolution]:
     """Links and per-field decisions for every linked pair that changed since the last run found
-    it settled (nothing stored or sent)."""
+    it settled (nothing sent; `owners`, needed by `type: owner` fields, may refresh its table)."""
     maps, crms = read_identities(con)
     resolution = resolve(active_links(state, spec.name), maps, crms, spec.crm_objects)
     prints = {
@@ -310,7 +314,7 @@ def plan_two_way(
     snapshots = read_snapshots(con, spec, wanted)
     for side, obj, record_id, email in orphans:
         values, _at = snapshots[obj].values.get(record_id, ({}, None))
-        create = plan_create(spec, side, obj, record_id, values, email)
+        create = plan_create(spec, side, obj, record_id, values, email, owners)
         if isinstance(create, str):
             report.unlinked.append((side, record_id, f"not created: {create}"))
         else:
@@ -319,11 +323,11 @@ def plan_two_way(
     for link, map_print, crm_print in todo:
         synced = by_link.get(link.map_id, {})
         observed, guarded = _observed(spec, link, snapshots, synced)
-        plan = plan_link(spec, link, synced, observed)
+        plan = plan_link(spec, link, synced, observed, owners)
         report.rejects.extend((link.map_id, *r) for r in plan.rejects)
         if plan.pending(synced):
             report.plans.append(plan)
-        elif not guarded:
+        elif not guarded and not plan.rejects:  # a rejected record is looked at again
             report.settled.append((link.map_id, link.crm_id, map_print, crm_print))
     report.decided = len(todo)
     directions = Counter(d.write_to for p in report.plans for d in p.decisions if d.write_to)
@@ -343,10 +347,13 @@ def run_two_way(
     """Plan the sync and, unless `dry_run`, store the links, send the writes (HubSpot first,
     then Salesforce) and store what was accepted; the run is logged in `two_way_runs`."""
     started, cpu = time.monotonic(), time.process_time()
-    report, resolution = plan_two_way(spec, con, state)
+    base = {system: w.requests()[0] for system, w in writers.items()}  # owner reads count too
+    owners = Owners(state, lambda: read_vendors(writers)) if uses_owners(spec) else None
+    report, resolution = plan_two_way(spec, con, state, owners)
     report.diff_seconds = time.monotonic() - started
     report.diff_cpu_seconds = time.process_time() - cpu
     if dry_run:
+        report.requests = sum(w.requests()[0] - base[s] for s, w in writers.items())
         return report
     run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
     report.run_id = run_id
@@ -376,7 +383,6 @@ def run_two_way(
         run_id,
         [(m, f, s, None if v is None else str(v), r) for m, f, s, v, r in report.rejects],
     )
-    base = {system: w.requests()[0] for system, w in writers.items()}
     sent = send_plans(spec, writers, report.plans)
     record_rejects(state, spec.name, run_id, sent.rejects)
     report.rejects.extend(sent.rejects)
