@@ -173,7 +173,7 @@ class HubSpotClient(VendorClient):
     # ------------------------------------------------------------------ owners
     def owners(self) -> list[dict[str, Any]]:
         """`GET /crm/v3/owners`: every owner (`id`, `email`, `userId`, …), paged by `after`.
-        https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide"""
+        https://developers.hubspot.com/docs/api-reference/crm-crm-owners-v3/guide (scope crm.objects.owners.read)"""
         found: list[dict[str, Any]] = []
         params: dict[str, Any] = {"limit": 500}
         while True:
