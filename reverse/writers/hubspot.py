@@ -29,6 +29,32 @@ def _hubspot_text(value: Any) -> str:
     return str(value)
 
 
+def split_opt_outs(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the properties a CRM write sets, the opt-outs the preferences API sets)."""
+    return (
+        {k: v for k, v in values.items() if k not in OPT_OUT_CHANNELS},
+        {k: v for k, v in values.items() if k in OPT_OUT_CHANNELS},
+    )
+
+
+def unsubscribe(client: HubSpotClient, contact_id: str, email: str, opt_out: dict[str, Any]) -> str:
+    """Unsubscribe one contact from each channel whose opt-out is true; the reason it was not
+    done ("" when it was)."""
+    if any(_hubspot_text(v) != "true" for v in opt_out.values()):
+        return (
+            f"{', '.join(sorted(opt_out))}: HubSpot resubscribes a contact only with their "
+            "own consent; not sent"
+        )
+    if not email.strip():
+        return f"contact {contact_id} has no email address to unsubscribe"
+    try:
+        for name in sorted(opt_out):
+            client.unsubscribe_all(email.strip(), OPT_OUT_CHANNELS[name])
+    except BadRequest as exc:
+        return f"unsubscribe-all refused for {email.strip()}: {exc.vendor_message or exc}"
+    return ""
+
+
 class Writer(DestinationWriter[HubSpotClient]):
     """HubSpot CRM objects (contacts) by batch update (id) or batch upsert (a unique property)."""
 
@@ -46,13 +72,11 @@ class Writer(DestinationWriter[HubSpotClient]):
         }
 
     def write(self, spec: SyncSpec, changes: list[Change]) -> list[WriteResult]:
-        opt_outs = [{k: v for k, v in c.values.items() if k in OPT_OUT_CHANNELS} for c in changes]
+        split = [split_opt_outs(c.values) for c in changes]
+        opt_outs = [opt_out for _, opt_out in split]
         if not any(opt_outs):
             return self._write_properties(spec, changes)
-        rest = [
-            replace(c, values={k: v for k, v in c.values.items() if k not in OPT_OUT_CHANNELS})
-            for c in changes
-        ]
+        rest = [replace(c, values=values) for c, (values, _) in zip(changes, split, strict=True)]
         properties = [c for c in rest if c.values]
         written = {r.key: r for r in self._write_properties(spec, properties)} if properties else {}
         results = [written.get(c.key, WriteResult(c.key, True, c.key)) for c in changes]
@@ -68,8 +92,11 @@ class Writer(DestinationWriter[HubSpotClient]):
         )
         for n, (result, opt_out) in enumerate(zip(results, opt_outs, strict=True)):
             if result.accepted and opt_out:
-                reason = self._unsubscribe(
-                    str(result.record_id), emails.get(str(result.record_id), ""), opt_out
+                reason = unsubscribe(
+                    self.client,
+                    str(result.record_id),
+                    emails.get(str(result.record_id), ""),
+                    opt_out,
                 )
                 if reason:
                     results[n] = WriteResult(result.key, False, result.record_id, reason)
@@ -79,23 +106,6 @@ class Writer(DestinationWriter[HubSpotClient]):
         """Contact id → its email address (one batch read: the preferences API goes by address)."""
         found = self.client.batch_read("contacts", ids, ["email"]) if ids else []
         return {str(r["id"]): str((r.get("properties") or {}).get("email") or "") for r in found}
-
-    def _unsubscribe(self, contact_id: str, email: str, opt_out: dict[str, Any]) -> str:
-        """Unsubscribe one contact from each channel whose opt-out is true; the reason it was
-        not done ("" when it was)."""
-        if any(_hubspot_text(v) != "true" for v in opt_out.values()):
-            return (
-                f"{', '.join(sorted(opt_out))}: HubSpot resubscribes a contact only with their "
-                "own consent; not sent"
-            )
-        if not email.strip():
-            return f"contact {contact_id} has no email address to unsubscribe"
-        try:
-            for name in sorted(opt_out):
-                self.client.unsubscribe_all(email.strip(), OPT_OUT_CHANNELS[name])
-        except BadRequest as exc:
-            return f"unsubscribe-all refused for {email.strip()}: {exc.vendor_message or exc}"
-        return ""
 
     def _write_properties(self, spec: SyncSpec, changes: list[Change]) -> list[WriteResult]:
         dest = spec.destination
