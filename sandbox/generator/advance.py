@@ -21,6 +21,7 @@ from sandbox.generator.conversion import stage_at
 from sandbox.generator.generate import refresh_derived_truth, write_meta, write_tables
 from sandbox.generator.growth import Existing, Tables, grow
 from sandbox.generator.hubspot import DEAL_STAGE
+from sandbox.generator.optout import record_unsubscribes
 from sandbox.generator.people import make_people
 from sandbox.generator.pools import SENIORITIES
 from sandbox.generator.salesforce import Counters
@@ -319,6 +320,7 @@ def advance(paths: SandboxPaths, days: int) -> WorldInfo:
         progress_lifecycle(con, world)
         con.execute("DETACH truth")
         write_tables(con, world)
+        record_unsubscribes(con)
         write_meta(con, new_info)
         queue_contact_events(con, paths.webhook_backlog, info.now)
     with replacing(paths.truth_db, copy_from=paths.truth_db) as tcon:

@@ -20,6 +20,7 @@ from sandbox.generator.growth import (
 )
 from sandbox.generator.messiness import role_addresses
 from sandbox.generator.metadata import hubspot_properties, salesforce_fields
+from sandbox.generator.optout import record_unsubscribes
 from sandbox.generator.people import PEOPLE_PER_COMPANY, make_companies, make_people
 from sandbox.generator.salesforce import Counters, users
 from sandbox.generator.writer import SCHEMA_SQL, TRUTH_SQL, insert, replacing, update
@@ -153,6 +154,7 @@ def generate(paths: SandboxPaths, seed: int, scale: str) -> WorldInfo:
     )
     with replacing(paths.world_db, schema=SCHEMA_SQL) as con:
         write_tables(con, world)
+        record_unsubscribes(con)
         insert(con, "hubspot_properties", hubspot_properties(con))
         insert(con, "salesforce_fields", salesforce_fields(con))
         write_meta(con, info)

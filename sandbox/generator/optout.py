@@ -5,6 +5,7 @@ sync has opt-outs to carry across."""
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -29,3 +30,13 @@ def opted_out(person_id: pd.Series | np.ndarray, side: str) -> np.ndarray:
         else bucket < ONE_SIDE // 2
     )
     return (bucket < SHARE) & ~elsewhere
+
+
+def record_unsubscribes(con: duckdb.DuckDBPyConnection) -> None:
+    """The HubSpot preference center's record of the opted-out contacts' addresses (what the
+    stand-in's unsubscribe-all status reads), for contacts generated since the last call."""
+    con.execute(
+        "INSERT INTO hubspot_unsubscribed_all SELECT lower(trim(email)), 'EMAIL', min(updated_at) "
+        "FROM hubspot_contacts WHERE hs_email_optout = 'true' AND trim(coalesce(email, '')) <> '' "
+        "GROUP BY 1 ON CONFLICT DO NOTHING"
+    )
