@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from sandbox.generator import snapshot
+from sandbox.generator.by_person import record_unsubscribes
 from sandbox.generator.clock import DAY, Window, epoch, epoch_seconds, timestamps
 from sandbox.generator.conversion import stage_at
 from sandbox.generator.generate import refresh_derived_truth, write_meta, write_tables
 from sandbox.generator.growth import Existing, Tables, grow
 from sandbox.generator.hubspot import DEAL_STAGE
-from sandbox.generator.optout import record_unsubscribes
 from sandbox.generator.people import make_people
 from sandbox.generator.pools import SENIORITIES
 from sandbox.generator.salesforce import Counters

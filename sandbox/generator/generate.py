@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from sandbox.generator.ads import daily_tables, make_structure, platform_tables
+from sandbox.generator.by_person import record_unsubscribes
 from sandbox.generator.clock import GENESIS_NOW, Window, history, to_datetime
 from sandbox.generator.credentials import make_credentials
 from sandbox.generator.forms import insert_submissions
@@ -20,7 +21,6 @@ from sandbox.generator.growth import (
 )
 from sandbox.generator.messiness import role_addresses
 from sandbox.generator.metadata import hubspot_properties, salesforce_fields
-from sandbox.generator.optout import record_unsubscribes
 from sandbox.generator.people import PEOPLE_PER_COMPANY, make_companies, make_people
 from sandbox.generator.salesforce import Counters, users
 from sandbox.generator.writer import SCHEMA_SQL, TRUTH_SQL, insert, replacing, update

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sandbox.generator.by_person import opted_out, owner
 from sandbox.generator.clock import DAY, Window, modified_after, timestamps
 from sandbox.generator.conversion import stage_at
 from sandbox.generator.ids import salesforce_ids
 from sandbox.generator.messiness import messy_case_and_padding
-from sandbox.generator.optout import opted_out
 from sandbox.generator.people import company_cities, phone_numbers
 
 LEAD_SOURCE = {
@@ -139,7 +139,7 @@ def build(
             .to_numpy(),
             "LeadSource": lead_source.reindex(lp["person_id"]).to_numpy(),
             "Status": np.where(conv, "Closed - Converted", status),
-            "OwnerId": owners[rng.integers(0, len(owners), len(rows))],
+            "OwnerId": owner(rng, lp["person_id"], owners, "salesforce"),
             "IsConverted": conv,
             "ConvertedDate": conv_date.where(conv, None),
             "ConvertedContactId": np.where(conv, conv_contact, None),
@@ -235,7 +235,7 @@ def new_contacts(
             "Phone": phone_numbers(rng, n).where(rng.random(n) < 0.6).to_numpy(),
             "MailingCountry": people["country"].to_numpy(),
             "LeadSource": lead_source.reindex(people["person_id"]).to_numpy(),
-            "OwnerId": owners[rng.integers(0, len(owners), n)],
+            "OwnerId": owner(rng, people["person_id"], owners, "salesforce"),
             "HasOptedOutOfEmail": opted_out(people["person_id"], "salesforce"),
             "CreatedDate": timestamps(created),
             "person_id": people["person_id"].to_numpy(),

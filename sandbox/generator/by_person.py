@@ -1,7 +1,12 @@
-"""Who opted out of email: ~4 % of people, chosen by a hash of their person id (no random draw, so
-the rest of the world is unchanged and each chunk decides alone). The same people on both sides,
-except a quarter of them: half opted out only in HubSpot, half only in Salesforce, so the two-way
-sync has opt-outs to carry across."""
+"""Per-person facts both CRMs record, chosen by a hash of the person id (no random draw, so the
+rest of the world is unchanged and each chunk decides alone), the same on both sides except a few
+so the two-way sync has work to do:
+
+- email opt-out: ~4 % of people; a quarter of them opted out on one side only (half in HubSpot,
+  half in Salesforce);
+- record owner: the rep of the same rank in both tools (HubSpot owner k, Salesforce user k: the
+  same address), except ~3 % whose Salesforce owner is the next rep (reassigned in the CRM).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +35,19 @@ def opted_out(person_id: pd.Series | np.ndarray, side: str) -> np.ndarray:
         else bucket < ONE_SIDE // 2
     )
     return (bucket < SHARE) & ~elsewhere
+
+
+def owner(
+    rng: np.random.Generator, person_id: pd.Series | np.ndarray, owners: np.ndarray, side: str
+) -> np.ndarray:
+    """Each person's record owner on `side` (hubspot | salesforce) among `owners` (by rank).
+    Draws what the random assignment it replaced drew, so the rest of the world is unchanged."""
+    rng.integers(0, len(owners), len(person_id))
+    ids = np.asarray(person_id, dtype=np.int64).astype(np.uint64)
+    rank = ((ids * np.uint64(40503)) % np.uint64(2**16)).astype(np.int64)
+    if side == "salesforce":
+        rank = rank + (_bucket(person_id) % 100 >= 97)  # ~3 %: reassigned in Salesforce
+    return owners[rank % len(owners)]
 
 
 def record_unsubscribes(con: duckdb.DuckDBPyConnection) -> None:
