@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 
@@ -29,6 +30,12 @@ from connectors.vendor import Table, Vendor, WritableObject
 CURSOR_PROPERTY = {"contacts": "lastmodifieddate"}
 DEFAULT_CURSOR_PROPERTY = "hs_lastmodifieddate"
 ID_PROPERTY = "hs_object_id"
+# The Communication Preferences API is date-versioned (2026-03; v3/v4 are its legacy paths), like
+# the OAuth token endpoint: the version is in the path, not in connectors/api_versions.yml's CRM v3.
+PREFERENCES_VERSION = "2026-03"
+# Read-only contact properties (`readOnlyValue`) that only the preferences API sets: property →
+# the channel whose unsubscribe-all makes it true. Opting back in needs the contact's own consent.
+OPT_OUT_CHANNELS = {"hs_email_optout": "EMAIL"}
 
 Page = list[dict[str, Any]]
 
@@ -174,6 +181,33 @@ class HubSpotClient(VendorClient):
                 "POST", f"/webhooks/v3/{app_id}/subscriptions",
                 params={"hapikey": developer_api_key}, json=body,
             )  # fmt: skip
+
+    # ------------------------------------------------------------------ owners
+    def owners(self) -> list[dict[str, Any]]:
+        """`GET /crm/v3/owners`: every owner (`id`, `email`, `userId`, …), paged by `after`.
+        https://developers.hubspot.com/docs/api-reference/crm-crm-owners-v3/guide (scope crm.objects.owners.read)"""
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": 500}
+        while True:
+            data = self.transport.get_json("/crm/v3/owners", params=params)
+            found += data.get("results") or []
+            after = next_after(data)
+            if after is None:
+                return found
+            params["after"] = after
+
+    # ------------------------------------------------------------------ communication preferences
+    def unsubscribe_all(self, email: str, channel: str = "EMAIL") -> dict[str, Any]:
+        """Unsubscribe the contact with this address from all `channel` communication (no body;
+        `verbose=true` makes HubSpot list the statuses it changed). The opt-out properties are
+        read-only: this is the only way to set them (`OPT_OUT_CHANNELS`).
+        https://developers.hubspot.com/docs/api-reference/2026-03/communication-preferences/guide"""
+        return self.transport.post_json(
+            f"/communication-preferences/{PREFERENCES_VERSION}/statuses/{quote(email, safe='@')}"
+            "/unsubscribe-all",
+            None,
+            params={"channel": channel, "verbose": "true"},
+        )
 
     # ------------------------------------------------------------------ batch writes
     def batch_update(self, object_type: str, inputs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

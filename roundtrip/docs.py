@@ -330,12 +330,14 @@ def two_way_map_lines(specs: list[TwoWaySpec]) -> list[str]:
             crm = ", ".join(f"{obj}.{name}" for obj, name in fm.crm.items())
             arrow = {"both": "↔", "crm_to_map": "←", "map_to_crm": "→"}[fm.direction]
             owner = (
-                "opt-out wins"
+                "opt-out wins (HubSpot: unsubscribe-all; never opted back in)"
                 if fm.opt_out
                 else fm.conflict
                 if fm.direction == "both"
                 else ("Salesforce" if fm.direction == "crm_to_map" else "HubSpot")
             )
+            if fm.type == "owner":
+                owner += " (HubSpot owner ↔ Salesforce user by e-mail)"
             lines.append(
                 f"| {spec.name} | {fm.map} | {crm} | {arrow} | {owner} | "
                 f"real-time, seconds (`roundtrip serve`: webhook / Salesforce poll); "

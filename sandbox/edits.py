@@ -98,10 +98,10 @@ def convert_lead(paths: SandboxPaths, lead_id: str, at: datetime) -> str:
         contact_id = f"003Ed{(count[0] if count else 0) + 1:010d}AAA"
         world.execute(
             'INSERT INTO salesforce_contact ("Id", "IsDeleted", "FirstName", "LastName", "Email", '
-            '"Title", "Phone", "MailingCountry", "LeadSource", "OwnerId", "CreatedDate", '
+            '"Title", "Phone", "MailingCountry", "LeadSource", "OwnerId", "HasOptedOutOfEmail", "CreatedDate", '
             '"LastModifiedDate", "SystemModstamp") '
             'SELECT $contact, false, "FirstName", "LastName", "Email", "Title", "Phone", "Country", '
-            '"LeadSource", "OwnerId", $at, $at, $at FROM salesforce_lead WHERE "Id" = $lead',
+            '"LeadSource", "OwnerId", "HasOptedOutOfEmail", $at, $at, $at FROM salesforce_lead WHERE "Id" = $lead',
             {"contact": contact_id, "at": at, "lead": lead_id},
         )
         world.execute(

@@ -65,7 +65,17 @@ CREATE TABLE hubspot_contacts (
     fit_score            VARCHAR,
     engagement_score     VARCHAR,
     last_engagement_date VARCHAR,
-    roundtrip_customer_id VARCHAR
+    roundtrip_customer_id VARCHAR,
+    hs_email_optout      VARCHAR   -- 'true' once unsubscribed from all email; read-only (set by the preferences API)
+);
+
+-- Unsubscribes from all email (Communication Preferences API, unsubscribe-all): one row per
+-- address and channel; the contacts with that address read hs_email_optout = 'true'.
+CREATE TABLE hubspot_unsubscribed_all (
+    email            VARCHAR NOT NULL,  -- lower-cased, trimmed
+    channel          VARCHAR NOT NULL,  -- EMAIL
+    unsubscribed_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (email, channel)
 );
 
 CREATE TABLE hubspot_companies (
@@ -193,7 +203,8 @@ CREATE TABLE salesforce_lead (
     UTM_Medium__c          VARCHAR,
     UTM_Campaign__c        VARCHAR,
     GCLID__c               VARCHAR,
-    Last_Form__c           VARCHAR
+    Last_Form__c           VARCHAR,
+    HasOptedOutOfEmail     BOOLEAN NOT NULL DEFAULT FALSE
 );
 
 CREATE TABLE salesforce_contact (
@@ -216,7 +227,22 @@ CREATE TABLE salesforce_contact (
     Fit_Score__c           DOUBLE,
     Engagement_Score__c    DOUBLE,
     Last_Engagement_Date__c DATE,
-    Roundtrip_Customer_Id__c VARCHAR
+    Roundtrip_Customer_Id__c VARCHAR,
+    HasOptedOutOfEmail     BOOLEAN NOT NULL DEFAULT FALSE
+);
+
+-- The org's users: the OwnerId of every record (SELECT Id, Email FROM User).
+CREATE TABLE salesforce_user (
+    Id               VARCHAR PRIMARY KEY,
+    IsDeleted        BOOLEAN NOT NULL DEFAULT FALSE,
+    Username         VARCHAR NOT NULL,
+    Email            VARCHAR NOT NULL,
+    FirstName        VARCHAR,
+    LastName         VARCHAR NOT NULL,
+    IsActive         BOOLEAN NOT NULL DEFAULT TRUE,
+    CreatedDate      TIMESTAMP NOT NULL,
+    LastModifiedDate TIMESTAMP NOT NULL,
+    SystemModstamp   TIMESTAMP NOT NULL
 );
 
 CREATE TABLE salesforce_account (

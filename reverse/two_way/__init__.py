@@ -4,6 +4,7 @@
 |---|---|
 | `spec.py` | the `two_way:` list of `reverse/syncs.yml` parsed into `TwoWaySpec`s: field mappings with direction, conflict rule, type and value table |
 | `values.py` | each side's raw value → one canonical form (the MAP's representation), and back for a write |
+| `owners.py` | owner fields: HubSpot owners ↔ Salesforce users by e-mail address, cached in the state |
 | `check.py` | the specs against both vendors' metadata: fields exist, writable, convertible, enumerations mapped |
 | `decide.py` | one field of one link: which side changed since the last synced value, who wins, by which rule |
 | `links.py` | which HubSpot contact is which Salesforce record: stored link → vendor link fields → normalized email |

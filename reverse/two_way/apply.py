@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from reverse.two_way.decide import Decision, Observed, decide
+from reverse.two_way.owners import Owners
 from reverse.two_way.spec import CRM, MAP, FieldMap, TwoWaySpec
 from reverse.two_way.state import Link, Synced, record_agreed, synced_of
 from reverse.two_way.values import Unconvertible, canonical, outgoing
@@ -37,6 +38,7 @@ class LinkPlan:
         default_factory=list
     )  # field, side, value, reason
     fields: dict[str, FieldMap] = field(default_factory=dict)
+    owners: Owners | None = None  # the owner table, for `type: owner` fields
 
     def record_id(self, side: str) -> str:
         return self.link.map_id if side == MAP else self.link.crm_id
@@ -49,7 +51,7 @@ class LinkPlan:
                 continue
             fm = self.fields[d.field]
             name = fm.map if d.write_to == MAP else fm.crm[self.link.crm_object]
-            out.setdefault(d.write_to, {})[name] = outgoing(fm, d.write_to, d.value)
+            out.setdefault(d.write_to, {})[name] = outgoing(fm, d.write_to, d.value, self.owners)
         return out
 
     def pending(self, synced: Mapping[str, Synced]) -> list[Decision]:
@@ -71,13 +73,16 @@ def plan_link(
     link: Link,
     synced: Mapping[str, Synced],
     observed: Mapping[str, tuple[Mapping[str, Any], datetime | None]],
+    owners: Owners | None = None,
     map_field_times: Mapping[str, datetime] | None = None,
 ) -> LinkPlan:
     """Decide every mapped field of a link from what each side holds (`observed`: side →
     (vendor field → raw value, the record's modification time)); a side absent from
-    `observed`, or a field absent from its values, holds the last agreed value.
-    `map_field_times` (HubSpot property → when its value was set) beat the record's time."""
-    plan = LinkPlan(link)
+    `observed`, or a field absent from its values, holds the last agreed value. A decision
+    whose value the receiving side cannot take (an owner with no counterpart there) is a
+    reject instead: nothing is written or agreed for that field. `map_field_times` (HubSpot
+    property → when its value was set) beat the record's time."""
+    plan = LinkPlan(link, owners=owners)
     field_times = {MAP: map_field_times or {}, CRM: {}}
     for fm in spec.fields:
         if link.crm_object not in fm.crm:
@@ -90,17 +95,23 @@ def plan_link(
             if name is not None and name in values:
                 try:
                     when = field_times[side].get(name, at)
-                    sides[side] = Observed(canonical(fm, side, values[name]), when)
+                    sides[side] = Observed(canonical(fm, side, values[name], owners), when)
                 except Unconvertible as exc:
                     plan.rejects.append((fm.map, side, values[name], str(exc)))
             elif before is not None:
                 sides[side] = Observed(before.value, before.at)
         # a field never synced whose other side is unknown waits for the scheduled path
-        if len(sides) == 2:
-            plan.fields[fm.map] = fm
-            plan.decisions.append(
-                decide(fm, before.value_hash if before else None, sides[MAP], sides[CRM])
-            )
+        if len(sides) != 2:
+            continue
+        decision = decide(fm, before.value_hash if before else None, sides[MAP], sides[CRM])
+        if decision.write_to is not None:
+            try:
+                outgoing(fm, decision.write_to, decision.value, owners)
+            except Unconvertible as exc:
+                plan.rejects.append((fm.map, decision.write_to, decision.value, str(exc)))
+                continue
+        plan.fields[fm.map] = fm
+        plan.decisions.append(decision)
     return plan
 
 
@@ -111,6 +122,7 @@ def apply_change(
     side: str,
     fields: Mapping[str, Any],
     at: datetime,
+    owners: Owners | None = None,
 ) -> LinkPlan:
     """Plan ONE record's change from `side` (map | crm): `fields` are that side's vendor field
     names → new raw values, `at` the vendor's change time. Nothing is sent or stored: send
@@ -118,7 +130,7 @@ def apply_change(
     if side not in (MAP, CRM):
         raise ValueError(f"side must be {MAP!r} or {CRM!r}, got {side!r}")
     synced = synced_of(state, spec.name, link.map_id)
-    return plan_link(spec, link, synced, {side: (fields, at)})
+    return plan_link(spec, link, synced, {side: (fields, at)}, owners)
 
 
 def commit(

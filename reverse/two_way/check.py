@@ -5,6 +5,7 @@ is one line naming the sync, the field and the value."""
 
 from __future__ import annotations
 
+from connectors.hubspot import OPT_OUT_CHANNELS
 from reverse.specs import SpecError
 from reverse.two_way.spec import CRM, MAP, FieldMap, TwoWaySpec
 from reverse.writers import FieldInfo
@@ -19,6 +20,7 @@ COMPATIBLE = {
     "boolean": {"bool", "boolean", "enumeration"},
     "date": {"date", "datetime"},
     "email": {"string", "email"},
+    "owner": {"enumeration", "reference", "string", "id"},  # hubspot_owner_id, OwnerId
 }  # fmt: skip
 
 
@@ -38,11 +40,19 @@ def check_side(
         info = fields.get(name)
         if info is None:
             raise SpecError(f"{where} does not exist (create it, or fix the mapping)")
-        if fm.writes_to(side) and not info.writable:
-            raise SpecError(f"{where} is read-only; use a direction that does not write it")
+        if fm.writes_to(side) and not info.writable and not _opt_out_write(fm, side, name):
+            raise SpecError(
+                f"{where} is read-only; use a direction that does not write it (a read-only "
+                "opt-out property is written only by a mapping with `opt_out: true`)"
+            )
         if info.type and info.type not in COMPATIBLE[fm.type]:
             raise SpecError(f"{where} is of type {info.type}, which type {fm.type} cannot convert")
         _check_values(fm, side, info, where)
+
+
+def _opt_out_write(fm: FieldMap, side: str, name: str) -> bool:
+    """A read-only HubSpot opt-out property the writer sets through the preferences API."""
+    return fm.opt_out and side == MAP and name in OPT_OUT_CHANNELS
 
 
 def _check_values(fm: FieldMap, side: str, info: FieldInfo, where: str) -> None:

@@ -13,16 +13,18 @@ is created, then linked (`linked_by = 'created'`) with the values it was created
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connectors.http.errors import VendorError
 from reverse.two_way.decide import Decision, Observed
 from reverse.two_way.links import CREATED
+from reverse.two_way.owners import Owners
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import Link
 from reverse.two_way.values import Unconvertible, canonical, outgoing
 from reverse.writers import DestinationWriter
+from reverse.writers.hubspot import split_opt_outs, unsubscribe
 
 # required Lead fields a HubSpot contact may not have (as the real-time form flow fills them)
 LEAD_DEFAULTS = {"LastName": "[not provided]", "Company": "[not provided]",
@@ -58,6 +60,7 @@ def plan_create(
     source_id: str,
     values: Mapping[str, Any],
     email: str,
+    owners: Owners | None = None,
 ) -> Create | str:
     """The create of `source_id`'s counterpart; a string says why it cannot be (a value that
     does not convert)."""
@@ -71,12 +74,13 @@ def plan_create(
         if source_name is None or target_name is None or not fm.writes_to(to):
             continue
         try:
-            value = canonical(fm, side_from, values.get(source_name))
+            value = canonical(fm, side_from, values.get(source_name), owners)
+            if value is not None:
+                if not (fm.opt_out and value == "false"):  # new records start opted in
+                    out[target_name] = outgoing(fm, to, value, owners)
+                agreed[fm.map] = value
         except Unconvertible as exc:
             return str(exc)
-        if value is not None:
-            out[target_name] = outgoing(fm, to, value)
-            agreed[fm.map] = value
     if to == CRM:
         out = {**LEAD_DEFAULTS, **out, "Email": out.get("Email") or email}
     else:
@@ -111,21 +115,26 @@ def _create_contacts(
 ) -> None:
     for start in range(0, len(creates), CHUNK):
         chunk = creates[start : start + CHUNK]
+        split = [split_opt_outs(c.values) for c in chunk]  # opt-outs: preferences API, after
         inputs = [
             {"id": c.email, "idProperty": "email",
-             "properties": {k: "" if v is None else str(v) for k, v in c.values.items()}}
-            for c in chunk
+             "properties": {k: "" if v is None else str(v) for k, v in values.items()}}
+            for c, (values, _) in zip(chunk, split, strict=True)
         ]  # fmt: skip
         response = writer.client.batch_upsert(MAP_OBJECT, inputs)
         by_email = {
             str((r.get("properties") or {}).get("email", "")).strip().lower(): str(r["id"])
             for r in response.get("results", [])
         }
-        for c in chunk:
+        for c, (_, opt_out) in zip(chunk, split, strict=True):
             map_id = by_email.get(c.email.strip().lower())
             if map_id is None:
                 done.refused.append((CRM, c.source_id, "HubSpot did not create the contact"))
                 continue
+            reason = unsubscribe(writer.client, map_id, c.email, opt_out) if opt_out else ""
+            if reason:  # linked; the opt-out is not agreed, so the next run sends it again
+                done.refused.append((CRM, c.source_id, reason))
+                c = replace(c, agreed={k: v for k, v in c.agreed.items() if k not in opt_out})
             link = Link(map_id, c.source_object, c.source_id, CREATED)
             done.made[MAP] += 1
             done.links.append(link)

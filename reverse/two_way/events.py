@@ -32,6 +32,7 @@ from reverse.two_way.apply import LinkPlan, commit, plan_link
 from reverse.two_way.deletes import propagate_deletes
 from reverse.two_way.field_times import hubspot_field_times, redecide_newest
 from reverse.two_way.links import CONVERSION
+from reverse.two_way.owners import Owners, read_vendors, uses_owners
 from reverse.two_way.send import Sent, send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import Link, find_link, record_rejects, save_links, synced_of
@@ -167,12 +168,17 @@ class EventSync:
         save_links(self.state, spec.name, repointed, retired)
         plans: list[LinkPlan] = []
         rejects: list[tuple[str, str, str, str | None, str]] = []
-        synced_by_map = {}
+        owner_table = (
+            Owners(self.state, lambda: read_vendors(self.writers)) if uses_owners(spec) else None
+        )
+        inputs = {}
         for map_id, link in links.items():
             if map_id in retired_ids:
                 continue
-            synced = synced_by_map[map_id] = synced_of(self.state, spec.name, map_id)
-            plan = plan_link(spec, link, synced, {MAP: hubspot[map_id], CRM: crm[link.crm_id]})
+            synced = synced_of(self.state, spec.name, map_id)
+            observed = {MAP: hubspot[map_id], CRM: crm[link.crm_id]}
+            inputs[map_id] = (synced, observed)
+            plan = plan_link(spec, link, synced, observed, owner_table)
             rejects.extend(
                 (map_id, f, s, None if v is None else str(v), r) for f, s, v, r in plan.rejects
             )
@@ -182,10 +188,9 @@ class EventSync:
             plans,
             partial(hubspot_field_times, self.writers[MAP_SYSTEM].client),
             lambda plan, times: plan_link(
-                spec, plan.link, synced_by_map[plan.link.map_id],
-                {MAP: hubspot[plan.link.map_id], CRM: crm[plan.link.crm_id]}, times,
+                spec, plan.link, *inputs[plan.link.map_id], owner_table, map_field_times=times
             ),
-        )  # fmt: skip
+        )
         diff_seconds = time.monotonic() - started
         sent = send_plans(spec, self.writers, plans)
         rejects.extend(sent.rejects)

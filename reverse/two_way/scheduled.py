@@ -32,6 +32,7 @@ from reverse.two_way.create import Create, plan_create, send_creates
 from reverse.two_way.deletes import propagate_deletes
 from reverse.two_way.field_times import TimesReader, hubspot_field_times, redecide_newest
 from reverse.two_way.links import CrmRecord, MapRecord, Resolution, resolve, unmatched
+from reverse.two_way.owners import Owners, read_vendors, uses_owners
 from reverse.two_way.send import send_plans
 from reverse.two_way.spec import CRM, CRM_SYSTEM, MAP, MAP_OBJECT, MAP_SYSTEM, TwoWaySpec
 from reverse.two_way.state import (
@@ -282,11 +283,12 @@ def plan_two_way(
     spec: TwoWaySpec,
     con: duckdb.DuckDBPyConnection,
     state: sqlite3.Connection,
+    owners: Owners | None = None,
     read_times: TimesReader | None = None,
 ) -> tuple[TwoWayReport, Resolution]:
     """Links and per-field decisions for every linked pair that changed since the last run found
-    it settled (nothing stored or sent); `newest` conflicts are decided again by HubSpot's field
-    times (`read_times`) when given."""
+    it settled (nothing sent; `owners`, needed by `type: owner` fields, may refresh its table);
+    `newest` conflicts are decided again by HubSpot's field times (`read_times`) when given."""
     maps, crms = read_identities(con)
     resolution = resolve(active_links(state, spec.name), maps, crms, spec.crm_objects)
     prints = {
@@ -316,7 +318,7 @@ def plan_two_way(
     snapshots = read_snapshots(con, spec, wanted)
     for side, obj, record_id, email in orphans:
         values, _at = snapshots[obj].values.get(record_id, ({}, None))
-        create = plan_create(spec, side, obj, record_id, values, email)
+        create = plan_create(spec, side, obj, record_id, values, email, owners)
         if isinstance(create, str):
             report.unlinked.append((side, record_id, f"not created: {create}"))
         else:
@@ -326,18 +328,20 @@ def plan_two_way(
     for link, map_print, crm_print in todo:
         synced = by_link.get(link.map_id, {})
         observed, guarded = _observed(spec, link, snapshots, synced)
-        plan = plan_link(spec, link, synced, observed)
+        plan = plan_link(spec, link, synced, observed, owners)
         report.rejects.extend((link.map_id, *r) for r in plan.rejects)
         if plan.pending(synced):
             report.plans.append(plan)
             inputs[link.map_id] = (synced, observed)
-        elif not guarded:
+        elif not guarded and not plan.rejects:  # a rejected record is looked at again
             report.settled.append((link.map_id, link.crm_id, map_print, crm_print))
     if read_times is not None:
         report.plans = redecide_newest(
             report.plans,
             read_times,
-            lambda plan, times: plan_link(spec, plan.link, *inputs[plan.link.map_id], times),
+            lambda plan, times: plan_link(
+                spec, plan.link, *inputs[plan.link.map_id], owners, map_field_times=times
+            ),
         )
     report.decided = len(todo)
     directions = Counter(d.write_to for p in report.plans for d in p.decisions if d.write_to)
@@ -357,13 +361,15 @@ def run_two_way(
     """Plan the sync and, unless `dry_run`, store the links, send the writes (HubSpot first,
     then Salesforce) and store what was accepted; the run is logged in `two_way_runs`."""
     started, cpu = time.monotonic(), time.process_time()
-    base = {system: w.requests()[0] for system, w in writers.items()}
+    base = {system: w.requests()[0] for system, w in writers.items()}  # reads count too
+    owners = Owners(state, lambda: read_vendors(writers)) if uses_owners(spec) else None
     hubspot = writers.get(MAP_SYSTEM)
     read_times = partial(hubspot_field_times, hubspot.client) if hubspot is not None else None
-    report, resolution = plan_two_way(spec, con, state, read_times)
+    report, resolution = plan_two_way(spec, con, state, owners, read_times)
     report.diff_seconds = time.monotonic() - started
     report.diff_cpu_seconds = time.process_time() - cpu
     if dry_run:
+        report.requests = sum(w.requests()[0] - base[s] for s, w in writers.items())
         return report
     run_id = f"{spec.name}-{utcnow()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
     report.run_id = run_id

@@ -9,7 +9,7 @@ Per field mapping:
 | `crm` | the Salesforce field: one name for Lead and Contact, or `{Lead: …, Contact: …}` |
 | `direction` | `both` (default) · `crm_to_map` · `map_to_crm`: the other side is overwritten by the owner |
 | `conflict` | for `both`: `newest` (default: HubSpot's time of the value, from its property history, against the Salesforce record's LastModifiedDate; see `field_times.py`) · `crm_wins` · `map_wins` |
-| `type` | `text` (default) · `number` · `boolean` · `date` · `email` (compared lower-cased): how values compare and convert |
+| `type` | `text` (default) · `number` · `boolean` · `date` · `email` (compared lower-cased) · `owner` (HubSpot owner id ↔ Salesforce user id, matched by e-mail address: `owners.py`): how values compare and convert |
 | `values` | a `{crm value: map value}` table for picklists / enumerations (one-to-one when the MAP writes back) |
 | `opt_out` | true for an opt-out flag: `true` on either side always wins (compliance, not preference) |
 
@@ -33,7 +33,7 @@ MAP_SYSTEM, CRM_SYSTEM, MAP_OBJECT = "hubspot", "salesforce", "contacts"
 CRM_OBJECTS = ("Lead", "Contact")
 DIRECTIONS = ("both", "crm_to_map", "map_to_crm")
 CONFLICTS = ("newest", "crm_wins", "map_wins")
-TYPES = ("text", "number", "boolean", "date", "email")
+TYPES = ("text", "number", "boolean", "date", "email", "owner")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SYNC_KEYS = {
     "name", "description", "crm_objects", "create", "propagate_deletes", "fields", "schedule",

@@ -1,8 +1,10 @@
 """Values across the two sides: each raw value becomes one canonical text (the MAP's form, after
 the mapping's value table), compared and hashed; a write converts it back to the receiving side.
 
-A value that cannot be converted (not a number, an enumeration value without a mapping) raises
-`Unconvertible`, which the engine turns into a per-record reject naming sync, field and value.
+A value that cannot be converted (not a number, an enumeration value without a mapping, an owner
+with no counterpart on the receiving side) raises `Unconvertible`, which the engine turns into a
+per-record reject naming sync, field and value. Owner ids compare as their owners' addresses
+(`owners.py`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
-from reverse.two_way.spec import CRM, FieldMap
+from reverse.two_way.owners import TITLE, Owners
+from reverse.two_way.spec import CRM, MAP, FieldMap
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -21,10 +24,16 @@ class Unconvertible(ValueError):
     """A value the mapping cannot carry to the other side; the message names field and value."""
 
 
-def canonical(fm: FieldMap, side: str, value: Any) -> str | None:
+def canonical(fm: FieldMap, side: str, value: Any, owners: Owners | None = None) -> str | None:
     """The comparable form of a raw `value` read on `side` (None: empty)."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+        return "false" if fm.opt_out else None  # an unset opt-out flag is not an opt-out
+    if fm.type == "owner":
+        if owners is None:
+            raise Unconvertible(f"{fm.map}: owner ids need the owner table")
+        owner_id = str(value).strip()
+        # an owner without an address compares unequal to every other (`side:id`)
+        return owners.email(side, owner_id) or f"{side}:{owner_id}"
     if fm.type == "boolean":
         text = str(value).strip().lower()
         if isinstance(value, bool) or text in _TRUE | _FALSE:
@@ -58,10 +67,12 @@ def canonical(fm: FieldMap, side: str, value: Any) -> str | None:
     return text
 
 
-def outgoing(fm: FieldMap, side: str, value: str | None) -> Any:
+def outgoing(fm: FieldMap, side: str, value: str | None, owners: Owners | None = None) -> Any:
     """The canonical `value` as `side` takes it in a write (None clears the field)."""
     if value is None:
         return None
+    if fm.type == "owner":
+        return _owner_id(fm, side, value, owners)
     if fm.type == "boolean":
         return value == "true" if side == CRM else value
     if fm.type == "number":
@@ -69,6 +80,24 @@ def outgoing(fm: FieldMap, side: str, value: str | None) -> Any:
     if side == CRM and fm.values:
         return next(crm for crm, mapped in fm.values.items() if mapped == value)
     return value
+
+
+def _owner_id(fm: FieldMap, side: str, value: str, owners: Owners | None) -> str:
+    """`side`'s id of the owner whose canonical value is `value`; Unconvertible naming the owner
+    when `side` has none with that address."""
+    found = owners.owner_id(side, value) if owners is not None and "@" in value else None
+    if found is not None:
+        return found
+    source = CRM if side == MAP else MAP
+    if value.startswith(f"{source}:"):
+        owner = f"{TITLE[source]} {value.split(':', 1)[1]} (unknown, or without an e-mail address)"
+    else:
+        source_id = owners.owner_id(source, value) if owners is not None else None
+        owner = f"{TITLE[source]} {source_id} ({value})"
+    raise Unconvertible(
+        f"{fm.map}: {owner} has no {TITLE[side]} with the same e-mail address; add one, or "
+        "change the owner"
+    )
 
 
 def value_hash(value: str | None) -> str:

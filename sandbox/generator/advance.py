@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sandbox.generator import snapshot
+from sandbox.generator.by_person import record_unsubscribes
 from sandbox.generator.clock import DAY, Window, epoch, epoch_seconds, timestamps
 from sandbox.generator.conversion import stage_at
 from sandbox.generator.generate import refresh_derived_truth, write_meta, write_tables
@@ -319,6 +320,7 @@ def advance(paths: SandboxPaths, days: int) -> WorldInfo:
         progress_lifecycle(con, world)
         con.execute("DETACH truth")
         write_tables(con, world)
+        record_unsubscribes(con)
         write_meta(con, new_info)
         queue_contact_events(con, paths.webhook_backlog, info.now)
     with replacing(paths.truth_db, copy_from=paths.truth_db) as tcon:

@@ -7,14 +7,22 @@ import numpy as np
 import pandas as pd
 
 from sandbox.generator.ads import daily_tables, make_structure, platform_tables
+from sandbox.generator.by_person import record_unsubscribes
 from sandbox.generator.clock import GENESIS_NOW, Window, history, to_datetime
 from sandbox.generator.credentials import make_credentials
 from sandbox.generator.forms import insert_submissions
-from sandbox.generator.growth import PROPERTY_ID, Existing, Tables, grow
+from sandbox.generator.growth import (
+    HUBSPOT_OWNERS,
+    PROPERTY_ID,
+    SALESFORCE_OWNERS,
+    Existing,
+    Tables,
+    grow,
+)
 from sandbox.generator.messiness import role_addresses
 from sandbox.generator.metadata import hubspot_properties, salesforce_fields
 from sandbox.generator.people import PEOPLE_PER_COMPANY, make_companies, make_people
-from sandbox.generator.salesforce import Counters
+from sandbox.generator.salesforce import Counters, users
 from sandbox.generator.writer import SCHEMA_SQL, TRUTH_SQL, insert, replacing, update
 from sandbox.state import SCALES, SandboxPaths, WorldInfo, write_json
 
@@ -57,6 +65,7 @@ def build_world(seed: int, scale: str) -> tuple[Tables, dict[str, pd.DataFrame],
     world, truth = grow(rng, base, people, pd.Series(True, index=people.index), window, 1.0)
     bulk_update(rng, world["hubspot_contacts"], window)
     world.update(platform_tables(structure, world.pop("_ad_daily"), window.start))
+    world["salesforce_user"] = users(HUBSPOT_OWNERS, SALESFORCE_OWNERS, window.start)
     truth["companies"] = companies
     credentials = make_credentials(
         seed,
@@ -145,6 +154,7 @@ def generate(paths: SandboxPaths, seed: int, scale: str) -> WorldInfo:
     )
     with replacing(paths.world_db, schema=SCHEMA_SQL) as con:
         write_tables(con, world)
+        record_unsubscribes(con)
         insert(con, "hubspot_properties", hubspot_properties(con))
         insert(con, "salesforce_fields", salesforce_fields(con))
         write_meta(con, info)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sandbox.generator.by_person import opted_out, owner
 from sandbox.generator.clock import DAY, Window
 from sandbox.generator.messiness import chosen_address, gmail_variant, messy_case_and_padding
 from sandbox.generator.people import company_cities, phone_numbers
@@ -113,7 +114,8 @@ def build_contacts(
             "city": _blank(rng, city.reindex(rows["company_id"].astype("Int64")).to_numpy(), 0.3),
             "hs_analytics_source": source,
             "hs_analytics_source_data_1": firsts["campaign"].to_numpy(),
-            "hubspot_owner_id": owners[rng.integers(0, len(owners), len(rows))],
+            "hubspot_owner_id": owner(rng, rows["person_id"], owners, "hubspot"),
+            "hs_email_optout": np.where(opted_out(rows["person_id"], "hubspot"), "true", "false"),
             "person_id": rows["person_id"],
         }
     )

@@ -29,6 +29,7 @@ HUBSPOT_TYPES = {
     "amount": "number",
     "closedate": "datetime",
     "hubspot_owner_id": "enumeration",
+    "hs_email_optout": "enumeration",
 }
 HUBSPOT_LABELS = {
     "firstname": "First Name",
@@ -39,6 +40,7 @@ HUBSPOT_LABELS = {
     "hs_analytics_source": "Original Source",
     "hs_analytics_source_data_1": "Original Source Drill-Down 1",
     "hubspot_owner_id": "Contact owner",
+    "hs_email_optout": "Unsubscribed from all email",
     "salesforceleadid": "Salesforce Lead ID",
     "salesforcecontactid": "Salesforce Contact ID",
     "numberofemployees": "Number of Employees",
@@ -67,6 +69,7 @@ SOBJECTS = {
     "salesforce_campaign": "Campaign",
     "salesforce_campaign_member": "CampaignMember",
     "salesforce_task": "Task",
+    "salesforce_user": "User",
 }
 EXTERNAL_IDS = {"Roundtrip_Customer_Id__c", "Roundtrip_Event_Id__c"}
 SF_SPECIAL = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sandbox.generator.by_person import opted_out, owner
 from sandbox.generator.clock import DAY, Window, modified_after, timestamps
 from sandbox.generator.conversion import stage_at
 from sandbox.generator.ids import salesforce_ids
@@ -138,7 +139,7 @@ def build(
             .to_numpy(),
             "LeadSource": lead_source.reindex(lp["person_id"]).to_numpy(),
             "Status": np.where(conv, "Closed - Converted", status),
-            "OwnerId": owners[rng.integers(0, len(owners), len(rows))],
+            "OwnerId": owner(rng, lp["person_id"], owners, "salesforce"),
             "IsConverted": conv,
             "ConvertedDate": conv_date.where(conv, None),
             "ConvertedContactId": np.where(conv, conv_contact, None),
@@ -161,6 +162,7 @@ def build(
     leads["LastModifiedDate"] = timestamps(modified)
     leads["SystemModstamp"] = leads["LastModifiedDate"]
     leads["person_id"] = lp["person_id"].to_numpy()
+    leads["HasOptedOutOfEmail"] = opted_out(lp["person_id"], "salesforce")
     return {
         "salesforce_lead": leads,
         "salesforce_contact": contacts,
@@ -233,7 +235,8 @@ def new_contacts(
             "Phone": phone_numbers(rng, n).where(rng.random(n) < 0.6).to_numpy(),
             "MailingCountry": people["country"].to_numpy(),
             "LeadSource": lead_source.reindex(people["person_id"]).to_numpy(),
-            "OwnerId": owners[rng.integers(0, len(owners), n)],
+            "OwnerId": owner(rng, people["person_id"], owners, "salesforce"),
+            "HasOptedOutOfEmail": opted_out(people["person_id"], "salesforce"),
             "CreatedDate": timestamps(created),
             "person_id": people["person_id"].to_numpy(),
         }
@@ -324,3 +327,25 @@ def open_opportunities(
     roles["LastModifiedDate"] = roles["CreatedDate"]
     roles["SystemModstamp"] = roles["CreatedDate"]
     return opportunities, roles
+
+
+def users(hubspot_owners: np.ndarray, salesforce_owners: np.ndarray, at: int) -> pd.DataFrame:
+    """The org's Users: one per record owner, whose e-mail is the address the HubSpot stand-in
+    gives the owner of the same rank (`owner-<id>@sandbox.invalid`: the same rep in both tools),
+    plus an admin who has no HubSpot seat and owns no records (an owner the two-way sync cannot
+    carry to HubSpot)."""
+    admin = salesforce_ids("User", np.array([len(salesforce_owners) + 1]))
+    emails = [f"Owner-{o}@sandbox.invalid" for o in hubspot_owners]  # case differs on purpose
+    return pd.DataFrame(
+        {
+            "Id": [*salesforce_owners, *admin],
+            "Username": [*(e.lower() + ".crm" for e in emails), "admin@sandbox.invalid.crm"],
+            "Email": [*emails, "admin@sandbox.invalid"],
+            "FirstName": ["Owner"] * len(emails) + ["Sales Ops"],
+            "LastName": [*(str(o) for o in hubspot_owners), "Admin"],
+            "IsActive": True,
+            "CreatedDate": at,
+            "LastModifiedDate": at,
+            "SystemModstamp": at,
+        }
+    )

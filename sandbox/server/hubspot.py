@@ -1,6 +1,7 @@
-"""HubSpot stand-in: CRM v3/v4, properties, email events, forms, OAuth, webhooks (API_CONTRACTS.md § HubSpot).
+"""HubSpot stand-in: CRM v3/v4, properties, email events, forms, communication preferences, OAuth,
+webhooks (API_CONTRACTS.md § HubSpot).
 
-The handlers live in hubspot_crm.py and hubspot_marketing.py, webhook deliveries in hubspot_webhooks.py, errors and rate-limit headers in
+The handlers live in hubspot_crm.py, hubspot_marketing.py and hubspot_preferences.py, webhook deliveries in hubspot_webhooks.py, errors and rate-limit headers in
 hubspot_errors.py; this module adds the OAuth token endpoint and assembles the app.
 """
 
@@ -12,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.server import hubspot_crm, hubspot_marketing, hubspot_webhooks
+from sandbox.server import hubspot_crm, hubspot_marketing, hubspot_preferences, hubspot_webhooks
 from sandbox.server.auth import OAuthError
 from sandbox.server.common import Endpoint, VendorContext, build_app, json_response, read_form
 from sandbox.server.hubspot_errors import HubSpotPolicy
@@ -50,12 +51,14 @@ def create_app(ctx: VendorContext) -> Starlette:
             }
         )
 
+    crm = hubspot_crm.Crm(ctx, policy)
     endpoints = [
         *(
             Endpoint(f"/oauth/{version}/token", token, ("POST",), public=True)
             for version in ("v1", "v3", "2026-03")
         ),
-        *hubspot_crm.endpoints(ctx, policy),
+        *hubspot_crm.endpoints(crm),
+        *hubspot_preferences.endpoints(crm),
         *hubspot_marketing.endpoints(ctx, policy),
         *hubspot_webhooks.endpoints(ctx, dispatcher),
     ]

@@ -54,6 +54,9 @@ _ENUM_OPTIONS = {
                   "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"),
     "lead_tier": ("A", "B", "C", "D"),
 }  # fmt: skip
+# HubSpot-defined properties whose value no API call sets directly (`readOnlyValue`): the email
+# opt-out changes only through the Communication Preferences API (hubspot_preferences.py).
+READ_ONLY_VALUES = {"hs_email_optout"}
 _DEFAULTS = {
     "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
     "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
@@ -142,7 +145,7 @@ def load_object_types(ctx: VendorContext) -> dict[str, ObjectType]:
             )
             quoted = f'"{column}"'
             props[column] = Prop(column, label, kind, field_type, group_name, hubspot_defined,
-                                 quoted, True)  # fmt: skip
+                                 quoted, column not in READ_ONLY_VALUES)  # fmt: skip
         types[name] = ObjectType(name, table, modified, props)
     return types
 
@@ -831,8 +834,8 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def endpoints(ctx: VendorContext, policy: VendorPolicy) -> list[Endpoint]:
-    crm = Crm(ctx, policy)
+def endpoints(crm: Crm) -> list[Endpoint]:
+    ctx = crm.ctx
     objects = "/crm/v3/objects/{objectType}"
     return [
         Endpoint(objects, crm.list_objects),

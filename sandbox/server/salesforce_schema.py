@@ -17,7 +17,7 @@ from sandbox.server.soql import parse_datetime
 
 KEY_PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Opportunity": "006",
                 "Campaign": "701", "CampaignMember": "00v", "OpportunityContactRole": "00K",
-                "Task": "00T"}  # fmt: skip
+                "Task": "00T", "User": "005"}  # fmt: skip
 _SOAP_TYPES = {"id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean",
                "datetime": "xsd:dateTime", "date": "xsd:date", "double": "xsd:double",
                "currency": "xsd:double", "int": "xsd:int", "percent": "xsd:double"}  # fmt: skip

@@ -51,7 +51,8 @@ def test_unmatched_records_get_their_counterpart_once(sp: SyncProject) -> None:
         world.register("links", links)
         pairs = world.execute(
             'select lower(trim(h.email)), lower(trim(coalesce(l."Email", c."Email"))), '
-            'h.firstname, coalesce(l."FirstName", c."FirstName") from links '
+            'h.firstname, coalesce(l."FirstName", c."FirstName"), h.hs_email_optout, '
+            'coalesce(l."HasOptedOutOfEmail", c."HasOptedOutOfEmail") from links '
             "join hubspot_contacts h on h.id = cast(links.map_id as bigint) "
             'left join salesforce_lead l on l."Id" = links.crm_id '
             'left join salesforce_contact c on c."Id" = links.crm_id',
@@ -61,8 +62,9 @@ def test_unmatched_records_get_their_counterpart_once(sp: SyncProject) -> None:
             "group by 1"
         ).fetchall())  # fmt: skip
     assert len(pairs) == len(created)
-    for hub_email, crm_email, hub_first, crm_first in pairs:
+    for hub_email, crm_email, hub_first, crm_first, hub_out, crm_out in pairs:
         assert hub_email == crm_email and (hub_first or None) == (crm_first or None)
+        assert (hub_out == "true") == crm_out  # opt-outs made through the preferences API
 
     sp.project.roundtrip("load", "hubspot", "salesforce")
     sp.project.roundtrip("transform")

@@ -104,7 +104,8 @@ _HUBSPOT = [
                CASE WHEN i % 7 = 0 THEN '  Person' || i || '@Example.COM ' ELSE 'person' || i || '@example.com' END,
                'First' || i, 'Last' || i, 'Engineer', 'Company ' || (i % 40), NULL, 'US', 'Boston',
                CASE WHEN i % 3 = 0 THEN 'customer' ELSE 'lead' END, NULL, 'PAID_SEARCH',
-               'spring_search', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+               'spring_search', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               CASE WHEN i = 5 THEN 'true' ELSE 'false' END
         FROM range(1, {CONTACTS + 1}) t(i)""",
     f"""INSERT INTO hubspot_companies
         SELECT 5000 + i, {_TS}, {_TS} + INTERVAL 1 DAY, false, NULL, 'Company ' || i,
@@ -154,14 +155,14 @@ _SALESFORCE = [
                'lead' || i || '@example.com', 'Manager', 'Company ' || (i % 40), NULL, 'US',
                'Software', 50, 'Web', 'Open - Not Contacted', '005000000000000001', false,
                NULL, NULL, NULL, NULL, {_SF_TS}, {_SF_TS}, {_SF_TS}, NULL, NULL, NULL, NULL, NULL,
-               'cust-' || i, NULL, NULL, NULL, NULL, NULL
+               'cust-' || i, NULL, NULL, NULL, NULL, NULL, false
         FROM range(1, {LEADS + 1}) t(i)""",
     f"""INSERT INTO salesforce_contact
         SELECT '003' || lpad(CAST(i AS VARCHAR), 15, '0'), false,
                '001' || lpad(CAST(1 + i % {ACCOUNTS} AS VARCHAR), 15, '0'), 'Contact' || i,
                'Person' || i, 'contact' || i || '@example.com', 'VP', NULL, 'US', 'Web',
                '005000000000000001', {_SF_TS}, {_SF_TS}, {_SF_TS}, NULL, NULL, NULL, NULL, NULL,
-               'cust-c' || i
+               'cust-c' || i, false
         FROM range(1, {SF_CONTACTS + 1}) t(i)""",
     f"""INSERT INTO salesforce_opportunity
         SELECT '006' || lpad(CAST(i AS VARCHAR), 15, '0'), false,
@@ -190,6 +191,7 @@ _HUBSPOT_TYPES = {
     "engagement_score": ("number", "number"),
     "closedate": ("datetime", "date"),
     "last_engagement_date": ("date", "date"),
+    "hs_email_optout": ("enumeration", "booleancheckbox"),
 }
 _CUSTOM = ("lead_score", "lead_tier", "fit_score", "engagement_score", "last_engagement_date",
            "roundtrip_customer_id")  # fmt: skip
