@@ -8,7 +8,7 @@ import pytest
 
 from realtime.inbox import StoredEvent
 from realtime.worker import record_change
-from reverse.two_way.events import _stamp
+from reverse.two_way.values import vendor_time
 
 PROPERTIES = frozenset({"phone", "jobtitle"})
 AT = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -51,6 +51,6 @@ def test_record_change(stored: StoredEvent, expected: tuple[str, str] | None) ->
 
 
 def test_vendor_times_are_read_as_utc() -> None:
-    assert _stamp("2026-12-05T12:00:00.000Z") == AT  # HubSpot
-    assert _stamp("2026-12-05T13:00:00.000+0100") == AT  # Salesforce
-    assert _stamp(None) is None
+    assert vendor_time("2026-12-05T12:00:00.000Z") == AT  # HubSpot
+    assert vendor_time("2026-12-05T13:00:00.000+0100") == AT  # Salesforce
+    assert vendor_time(None) is None

@@ -433,7 +433,7 @@ def test_a_newest_conflict_is_decided_again_by_hubspot_field_times(
         return {"101": {"phone": T0 + timedelta(hours=1)}}  # … but the phone was set first
 
     (again,) = redecide_newest(
-        [plan], read_times, lambda p, times: plan_link(spec, p.link, synced, edited, times)
+        [plan], read_times, lambda p, t: plan_link(spec, p.link, synced, edited, map_field_times=t)
     )
     assert asked == [{"101": ["phone"]}]
     assert again.writes() == {MAP: {"phone": "3"}}
