@@ -1,10 +1,10 @@
 """Two-way sync converges on the sandbox: seeded random edits on both sides (the same field on
 both sides between runs, settled by when each value was set even when the record was touched
-later, owner overrides, a delete, a Lead conversion), several rounds of load → transform → sync,
-one of them real-time (the edits' events applied at once, no load). Both sides end as the policy
-dictates, every losing value is in `sync_conflicts`, each change costs one field write, and a
-round without edits sends nothing (a value Roundtrip wrote, read back by the next load, is not
-sent again: no echo)."""
+later, owner overrides, opt-outs on either side and an opt-in that does not undo one, a delete, a
+Lead conversion), several rounds of load → transform → sync, one of them real-time (the edits'
+events applied at once, no load). Both sides end as the policy dictates, every losing value is in
+`sync_conflicts`, each change costs one field write, and a round without edits sends nothing (a
+value Roundtrip wrote, read back by the next load, is not sent again: no echo)."""
 
 from __future__ import annotations
 
@@ -117,13 +117,41 @@ def _hubspot_writes(sp: SyncProject) -> dict[tuple[int, str], int]:
     return {(r[0], r[1]): r[2] for r in rows}
 
 
+def _opt_outs(sp: SyncProject, links: dict[str, tuple[str, str]]) -> dict[str, tuple[str, bool]]:
+    """map id → (HubSpot hs_email_optout, Salesforce HasOptedOutOfEmail) of every link."""
+    with sp.world() as world:
+        hub = dict(
+            world.execute(
+                "select CAST(id AS VARCHAR), hs_email_optout from hubspot_contacts"
+            ).fetchall()
+        )
+        crm = {obj: dict(world.execute(f'select "Id", "HasOptedOutOfEmail" from {table}').fetchall())
+               for obj, table in SF_TABLE.items()}  # fmt: skip
+    return {m: (hub.get(m), crm[obj].get(crm_id)) for m, (obj, crm_id) in links.items()}
+
+
+def _one_sided_opt_outs(sp: SyncProject) -> int:
+    """People the generator opted out on one side only (paired by HubSpot's own link fields)."""
+    with sp.world() as world:
+        return world.execute(
+            """select count(*) from hubspot_contacts h
+               join (select "Id", "HasOptedOutOfEmail" from salesforce_lead
+                     union all select "Id", "HasOptedOutOfEmail" from salesforce_contact) s
+                 on s."Id" in (h.salesforceleadid, h.salesforcecontactid)
+               where (h.hs_email_optout = 'true') != s."HasOptedOutOfEmail" """
+        ).fetchone()[0]
+
+
 def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
     sp: SyncProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(14)
+    assert _one_sided_opt_outs(sp) > 0, "the generator opts some people out on one side only"
     sp.project.roundtrip("sync", SYNC)  # the first sync: links, fills and the first reconciliation
     first = _last_run(sp)
     assert first["status"] == "succeeded" and first["links"] > 1000
+    for map_id, (hub, crm) in _opt_outs(sp, _links(sp)).items():  # opted out on one: on both
+        assert (hub == "true") == (crm is True), (map_id, hub, crm)
     quiet = _round(sp)  # the writes read back by the next load are not changes (no echo)
     assert (quiet["to_map"], quiet["to_crm"], quiet["requests"]) == (0, 0, 0), quiet
     with _state(sp) as con:  # every link is settled: the next run decides only what changed
@@ -134,15 +162,37 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
     # world clock stands still between advances, and the syncs' writes are stamped with it.
     # Round 2 goes through the real-time path (the edits' events), the others are scheduled:
     # each must find the other's work done.
+    # Each round also opts one person out in HubSpot and one in Salesforce, and opts the previous
+    # round's HubSpot opt-out back in on Salesforce: the opt-out is set back (it always wins).
     paths = sp.project.sandbox
+    opted_in_hubspot: str | None = None
     for round_no in range(1, 4):
         now = WorldInfo.read(paths).now.replace(tzinfo=None)
         links = _links(sp)
-        chosen = rng.sample(sorted(links), 24)
-        expected: dict[tuple[str, str], tuple[str, str]] = {}  # (map id, prop) → (hub, sf)
-        both_sides: dict[tuple[str, str], str] = {}  # (map id, prop) → the losing value
-        crossings = 0
+        opt_outs = _opt_outs(sp, links)
+        clear = [m for m, (hub, crm) in sorted(opt_outs.items()) if hub != "true" and not crm]
+        opt_hub, opt_crm = rng.sample([m for m in clear if m != opted_in_hubspot], 2)
+        chosen = rng.sample(sorted(set(links) - {opt_hub, opt_crm, opted_in_hubspot}), 24)
+        expected: dict[tuple[str, str], tuple[Any, Any, dict[str, str]]] = {}  # → (hub, sf, …)
+        both_sides: dict[tuple[str, str], tuple[str, str]] = {}  # → (losing value, rule)
         changes: list[tuple[str, str, datetime]] = []  # (side, record id, when) as events
+        opt_out = {"Lead": "HasOptedOutOfEmail", "Contact": "HasOptedOutOfEmail"}
+        edits.edit(paths, "hubspot", "contacts", opt_hub, "hs_email_optout", "true",
+                   now - timedelta(minutes=3))  # fmt: skip
+        obj, crm_id = links[opt_crm]
+        edits.edit(paths, "salesforce", obj, crm_id, "HasOptedOutOfEmail", True,
+                   now - timedelta(minutes=3))  # fmt: skip
+        changes += [("map", opt_hub, now), ("crm", crm_id, now)]
+        for map_id in (opt_hub, opt_crm):
+            expected[(map_id, "hs_email_optout")] = ("true", True, opt_out)
+        if opted_in_hubspot is not None:
+            obj, crm_id = links[opted_in_hubspot]
+            edits.edit(paths, "salesforce", obj, crm_id, "HasOptedOutOfEmail", False,
+                       now - timedelta(minutes=2))  # fmt: skip
+            changes.append(("crm", crm_id, now))
+            expected[(opted_in_hubspot, "hs_email_optout")] = ("true", True, opt_out)
+            both_sides[(opted_in_hubspot, "hs_email_optout")] = ("false", "opt-out wins")
+        crossings = len(expected)
         for n, map_id in enumerate(chosen):
             obj, crm_id = links[map_id]
             prop, fields = BOTH[rng.randrange(len(BOTH))]
@@ -168,16 +218,17 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
                 changes.append(("crm", crm_id, now))
             if case in (2, 3):
                 winner = f"{value}-crm" if crm_minutes < hub_minutes else value
-                both_sides[(map_id, prop)] = value if winner != value else f"{value}-crm"
+                loser = value if winner != value else f"{value}-crm"
+                both_sides[(map_id, prop)] = (loser, "newest")
             else:
                 winner = value
-            expected[(map_id, prop)] = (winner, winner, fields)  # type: ignore[assignment]
+            expected[(map_id, prop)] = (winner, winner, fields)
             crossings += 1
         before = _hubspot_writes(sp)
         run = _event_round(sp, changes, monkeypatch) if round_no == 2 else _round(sp)
         assert run["status"] == "succeeded", run
         assert run["to_map"] + run["to_crm"] == crossings, run  # one field write per change
-        for (map_id, prop), (hub, sf, fields) in expected.items():  # type: ignore[misc]
+        for (map_id, prop), (hub, sf, fields) in expected.items():
             assert _values(sp, map_id, links[map_id], prop, fields) == (hub, sf), (map_id, prop)
         after = _hubspot_writes(sp)
         assert all(after[k] - before.get(k, 0) <= 1 for k in after)
@@ -189,10 +240,19 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
                 ).fetchall()
             }
         assert set(conflicts) == set(both_sides)
-        for key, loser in both_sides.items():
+        for key, (loser, expected_rule) in both_sides.items():
             map_value, crm_value, winner, rule = conflicts[key]
-            assert rule == "newest" and loser in (map_value, crm_value)
+            assert rule == expected_rule and loser in (map_value, crm_value)
             assert (map_value if winner == "crm" else crm_value) == loser
+        with sp.world() as world:  # HubSpot's opt-out went through the preferences API
+            unsubscribed = {
+                r[0] for r in world.execute("select email from hubspot_unsubscribed_all").fetchall()
+            }
+            email = world.execute(
+                "select lower(trim(email)) from hubspot_contacts where id = ?", [int(opt_crm)]
+            ).fetchone()[0]
+        assert email in unsubscribed
+        opted_in_hubspot = opt_hub
 
     still = _round(sp)
     assert (still["to_map"], still["to_crm"], still["requests"]) == (0, 0, 0), still
