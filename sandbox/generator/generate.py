@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ from sandbox.generator.ads import daily_tables, make_structure, platform_tables
 from sandbox.generator.clock import GENESIS_NOW, Window, history, to_datetime
 from sandbox.generator.credentials import make_credentials
 from sandbox.generator.forms import insert_submissions
-from sandbox.generator.growth import PROPERTY_ID, Existing, Tables, grow
+from sandbox.generator.growth import PROPERTY_ID, Existing, Sink, Tables, grow
 from sandbox.generator.messiness import role_addresses
 from sandbox.generator.metadata import hubspot_properties, salesforce_fields
 from sandbox.generator.people import PEOPLE_PER_COMPANY, make_companies, make_people
@@ -39,8 +41,11 @@ def bulk_update(rng: np.random.Generator, contacts: pd.DataFrame, window: Window
     contacts.loc[hit, "updated_at"] = month_end
 
 
-def build_world(seed: int, scale: str) -> tuple[Tables, dict[str, pd.DataFrame], dict]:
-    """Every world table, every truth table, and the credentials, as frames (nothing written)."""
+def build_world(
+    seed: int, scale: str, sink: Sink | None = None
+) -> tuple[Tables, dict[str, pd.DataFrame], dict]:
+    """Every world table, every truth table, and the credentials, as frames (nothing written but
+    what goes to `sink`, see `grow`)."""
     spec = SCALES[scale]
     rng = np.random.Generator(np.random.PCG64(seed))
     window = history(GENESIS_NOW, spec["days"])
@@ -54,7 +59,7 @@ def build_world(seed: int, scale: str) -> tuple[Tables, dict[str, pd.DataFrame],
         next_hubspot=dict(FIRST_HUBSPOT_IDS),
         role=role_addresses(rng, people, companies),
     )
-    world, truth = grow(rng, base, people, pd.Series(True, index=people.index), window, 1.0)
+    world, truth = grow(rng, base, people, pd.Series(True, index=people.index), window, 1.0, sink)
     bulk_update(rng, world["hubspot_contacts"], window)
     world.update(platform_tables(structure, world.pop("_ad_daily"), window.start))
     truth["companies"] = companies
@@ -138,12 +143,12 @@ def generate(paths: SandboxPaths, seed: int, scale: str) -> WorldInfo:
     """Generate a fresh world for (seed, scale), replacing any world in `paths`."""
     if scale not in SCALES:
         raise ValueError(f"unknown sandbox scale {scale!r}; accepted: {', '.join(SCALES)}")
-    world, truth, credentials = build_world(seed, scale)
     window = history(GENESIS_NOW, SCALES[scale]["days"])
     info = WorldInfo(
         seed=seed, scale=scale, now=to_datetime(window.end), started_at=to_datetime(window.start)
     )
     with replacing(paths.world_db, schema=SCHEMA_SQL) as con:
+        world, truth, credentials = build_world(seed, scale, partial(insert, con))
         write_tables(con, world)
         insert(con, "hubspot_properties", hubspot_properties(con))
         insert(con, "salesforce_fields", salesforce_fields(con))

@@ -17,6 +17,8 @@ SCHEMA_SQL = SANDBOX / "schema.sql"
 TRUTH_SQL = SANDBOX / "truth.sql"
 # rows per insert: bounds the Arrow copy of a frame being written (1 M people: 23 M e-mail events)
 CHUNK_ROWS = 250_000
+# DuckDB's own memory while writing a world (it spills beyond): the generator's frames need the rest
+MEMORY_LIMIT = "512MB"
 
 
 @contextmanager
@@ -35,6 +37,7 @@ def replacing(
             shutil.copyfile(wal, Path(str(tmp) + ".wal"))
     con = duckdb.connect(str(tmp))
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
         if schema is not None:
             con.execute(schema.read_text())
