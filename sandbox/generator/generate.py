@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import duckdb
 import numpy as np
 import pandas as pd
@@ -17,7 +15,7 @@ from sandbox.generator.messiness import role_addresses
 from sandbox.generator.metadata import hubspot_properties, salesforce_fields
 from sandbox.generator.people import PEOPLE_PER_COMPANY, make_companies, make_people
 from sandbox.generator.salesforce import Counters
-from sandbox.generator.writer import SCHEMA_SQL, TRUTH_SQL, insert, replacing, update
+from sandbox.generator.writer import SCHEMA_SQL, TRUTH_SQL, insert, replacing, staged, update
 from sandbox.state import SCALES, SandboxPaths, WorldInfo, write_json
 
 FORMAT_VERSION = "1"
@@ -147,16 +145,19 @@ def generate(paths: SandboxPaths, seed: int, scale: str) -> WorldInfo:
     info = WorldInfo(
         seed=seed, scale=scale, now=to_datetime(window.end), started_at=to_datetime(window.start)
     )
-    with replacing(paths.world_db, schema=SCHEMA_SQL) as con:
-        world, truth, credentials = build_world(seed, scale, partial(insert, con))
+    # e-mail events wait on disk until every frame is written and freed (see writer.Staged)
+    with replacing(paths.world_db, schema=SCHEMA_SQL) as con, staged(paths.root) as events:
+        world, truth, credentials = build_world(seed, scale, events.append)
         write_tables(con, world)
+        with replacing(paths.truth_db, schema=TRUTH_SQL) as tcon:
+            while truth:
+                table = next(iter(truth))
+                insert(tcon, table, truth.pop(table))
+        events.write(con)
         insert(con, "hubspot_properties", hubspot_properties(con))
         insert(con, "salesforce_fields", salesforce_fields(con))
         write_meta(con, info)
-    with replacing(paths.truth_db, schema=TRUTH_SQL) as tcon:
-        while truth:
-            table = next(iter(truth))
-            insert(tcon, table, truth.pop(table))
+    with replacing(paths.truth_db, copy_from=paths.truth_db) as tcon:
         refresh_derived_truth(tcon, paths)
     write_json(paths.credentials_json, credentials)
     info.write(paths)

@@ -17,8 +17,14 @@ SCHEMA_SQL = SANDBOX / "schema.sql"
 TRUTH_SQL = SANDBOX / "truth.sql"
 # rows per insert: bounds the Arrow copy of a frame being written (1 M people: 23 M e-mail events)
 CHUNK_ROWS = 250_000
-# DuckDB's own memory while writing a world (it spills beyond): the generator's frames need the rest
+# DuckDB's own memory while writing a world: the generator's frames need the rest of the machine
 MEMORY_LIMIT = "512MB"
+# ... and while writing a staged table: the primary-key index of 23 M e-mail event ids (scale L)
+# takes ~2 GB, and DuckDB needs all of it in memory to insert more keys
+STAGED_MEMORY_LIMIT = "3GB"
+# rows written between checkpoints: DuckDB evicts only what a checkpoint has written (primary-key
+# indexes too), so without them 23 M e-mail events would not fit in MEMORY_LIMIT
+CHECKPOINT_ROWS = 1_000_000
 
 
 @contextmanager
@@ -59,6 +65,7 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | pa.
         data = frame.select([c for c in frame.column_names if c in types])
         for start in range(0, data.num_rows, CHUNK_ROWS):
             _insert_arrow(con, table, data.slice(start, CHUNK_ROWS))
+            _checkpoint_every(con, start + CHUNK_ROWS)
         return
     columns = [c for c in frame.columns if c in types]
     for start in range(0, len(frame), CHUNK_ROWS):
@@ -67,6 +74,13 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | pa.
             if types[column] == "TIMESTAMP" and chunk[column].dtype.kind in "iu":
                 chunk[column] = pd.to_datetime(chunk[column], unit="s")
         _insert_arrow(con, table, pa.Table.from_pandas(chunk, preserve_index=False))
+        _checkpoint_every(con, start + CHUNK_ROWS)
+
+
+def _checkpoint_every(con: duckdb.DuckDBPyConnection, written: int) -> None:
+    """CHECKPOINT when `written` rows complete another CHECKPOINT_ROWS."""
+    if written % CHECKPOINT_ROWS == 0:
+        con.execute("CHECKPOINT")
 
 
 def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
@@ -90,3 +104,50 @@ def update(
         con.execute(f"UPDATE {table} SET {sets} FROM _changes WHERE {match}")
     finally:
         con.unregister("_changes")
+
+
+class Staged:
+    """Tables whose rows arrive (as Arrow) before their turn to be written: kept in Arrow IPC streams
+    in `folder` meanwhile, so neither Python nor DuckDB holds them while the rest is built."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._writers: dict[str, pa.ipc.RecordBatchStreamWriter] = {}
+
+    def append(self, table: str, rows: pa.Table) -> None:
+        """Stage `rows` after those already staged for `table`."""
+        if table not in self._writers:
+            self._writers[table] = pa.ipc.new_stream(str(self._path(table)), rows.schema)
+        self._writers[table].write_table(rows)
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Insert every staged table in order, a batch at a time, with STAGED_MEMORY_LIMIT."""
+        con.execute(f"SET memory_limit = '{STAGED_MEMORY_LIMIT}'")
+        for table, writer in self._writers.items():
+            writer.close()
+            with pa.OSFile(str(self._path(table))) as source:
+                for batch in pa.ipc.open_stream(source):
+                    insert(con, table, pa.Table.from_batches([batch]))
+        con.execute("CHECKPOINT")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        self.remove()
+
+    def remove(self) -> None:
+        """Close and delete the staging files."""
+        for table, writer in self._writers.items():
+            writer.close()
+            self._path(table).unlink(missing_ok=True)
+        self._writers.clear()
+
+    def _path(self, table: str) -> Path:
+        return self.folder / f".{table}.staged.arrows"
+
+
+@contextmanager
+def staged(folder: Path) -> Iterator[Staged]:
+    """A `Staged` whose files are removed however the block ends."""
+    staging = Staged(folder)
+    try:
+        yield staging
+    finally:
+        staging.remove()
