@@ -105,8 +105,8 @@ def _concatenate(parts: list[tuple[np.ndarray, ...]], column: int) -> np.ndarray
 class EventColumns:
     """What event rows point into: event types, recipients, click URLs, campaign ids.
 
-    Types and URLs stay dictionary-encoded; recipients are taken out as plain strings, as DuckDB
-    would copy a dictionary of a million addresses for every vector it reads."""
+    Types and URLs stay dictionary-encoded; a chunk's recipients are plain strings (its own, not
+    a dictionary of every contact's address: a million at L)."""
 
     types: pa.Array
     recipients: pa.Array
@@ -127,7 +127,7 @@ class EventColumns:
             {
                 "id": pa.array(uuid_codes(rng, len(code)).view("S36").ravel()).cast(pa.string()),
                 "type": pa.DictionaryArray.from_arrays(pa.array(code), self.types),
-                "recipient": self.recipients.take(pa.array(row)),  # plain: 1 M recipients at L
+                "recipient": self.recipients.take(pa.array(row)),
                 "created": pa.array(at.astype("datetime64[s]")),
                 "email_campaign_id": pa.array(self.campaign_ids[send_index]),
                 "url": pa.DictionaryArray.from_arrays(pa.array(send_index, mask=~click), self.urls),
