@@ -15,7 +15,15 @@ from sandbox.generator.messiness import role_addresses
 from sandbox.generator.metadata import hubspot_properties, salesforce_fields
 from sandbox.generator.people import PEOPLE_PER_COMPANY, make_companies, make_people
 from sandbox.generator.salesforce import Counters
-from sandbox.generator.writer import SCHEMA_SQL, TRUTH_SQL, insert, replacing, staged, update
+from sandbox.generator.writer import (
+    MEMORY_LIMIT,
+    SCHEMA_SQL,
+    TRUTH_SQL,
+    insert,
+    replacing,
+    staged,
+    update,
+)
 from sandbox.state import SCALES, SandboxPaths, WorldInfo, write_json
 
 FORMAT_VERSION = "1"
@@ -146,10 +154,13 @@ def generate(paths: SandboxPaths, seed: int, scale: str) -> WorldInfo:
         seed=seed, scale=scale, now=to_datetime(window.end), started_at=to_datetime(window.start)
     )
     # e-mail events wait on disk until every frame is written and freed (see writer.Staged)
-    with replacing(paths.world_db, schema=SCHEMA_SQL) as con, staged(paths.root) as events:
+    with (
+        replacing(paths.world_db, schema=SCHEMA_SQL, memory_limit=MEMORY_LIMIT) as con,
+        staged(paths.root) as events,
+    ):
         world, truth, credentials = build_world(seed, scale, events.append)
         write_tables(con, world)
-        with replacing(paths.truth_db, schema=TRUTH_SQL) as tcon:
+        with replacing(paths.truth_db, schema=TRUTH_SQL, memory_limit=MEMORY_LIMIT) as tcon:
             while truth:
                 table = next(iter(truth))
                 insert(tcon, table, truth.pop(table))

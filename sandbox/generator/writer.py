@@ -32,10 +32,14 @@ CHECKPOINT_ROWS = 1_000_000
 
 @contextmanager
 def replacing(
-    target: Path, schema: Path | None = None, copy_from: Path | None = None
+    target: Path,
+    schema: Path | None = None,
+    copy_from: Path | None = None,
+    memory_limit: str | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to a temp copy of `target` (fresh from `schema`, or a copy of `copy_from`);
-    on success it atomically replaces `target`, on failure the temp file is removed."""
+    """A connection to a temp copy of `target` (fresh from `schema`, or a copy of `copy_from`),
+    with DuckDB's `memory_limit` when given; on success it atomically replaces `target`, on
+    failure the temp file is removed."""
     tmp = target.with_name(target.name + ".tmp")
     tmp.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +50,8 @@ def replacing(
             shutil.copyfile(wal, Path(str(tmp) + ".wal"))
     con = duckdb.connect(str(tmp))
     con.execute("SET enable_progress_bar = false")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     try:
         if schema is not None:
             con.execute(schema.read_text())
