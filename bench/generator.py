@@ -1,15 +1,17 @@
-"""Benchmark the sandbox generator: time `generate` (and one `advance`) per scale, print records/s."""
+"""Benchmark the sandbox generator: `roundtrip sandbox reset` (and one `advance`) per scale, each in
+its own process: wall seconds (interpreter start included), records/s and peak RSS."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from sandbox.generator import advance, generate
+from bench.load import measure, project_env
 from sandbox.state import SandboxPaths
 
 
@@ -29,22 +31,27 @@ def count_records(paths: SandboxPaths) -> int:
     return total
 
 
-def run(scale: str, seed: int = 42, advance_days: int = 7) -> dict[str, float]:
-    """Generate one world at `scale` in a temp folder; returns seconds, records and records/s."""
-    with tempfile.TemporaryDirectory(prefix=f"bench-generator-{scale}-") as root:
-        paths = SandboxPaths(Path(root))
-        start = time.perf_counter()
-        generate(paths, seed=seed, scale=scale)
-        seconds = time.perf_counter() - start
-        records = count_records(paths)
-        start = time.perf_counter()
-        advance(paths, advance_days)
-        advance_seconds = time.perf_counter() - start
+def sandbox_command(root: Path, *args: str) -> tuple[float, float]:
+    """Run `roundtrip sandbox ARGS…` on the project in `root`: (wall seconds, peak RSS MiB)."""
+    return measure([sys.executable, "-m", "roundtrip", "sandbox", *args], project_env(root, "wh"))
+
+
+def run(scale: str, seed: int = 42, advance_days: int = 7) -> dict[str, Any]:
+    """Generate one world at `scale` in a temp folder, then advance it: seconds, records, peak RSS."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-generator-{scale}-") as tmp:
+        root = Path(tmp)
+        (root / "roundtrip.toml").write_text("")
+        seconds, rss = sandbox_command(root, "reset", "--seed", str(seed), "--scale", scale)
+        records = count_records(SandboxPaths(root / "sandbox"))
+        advance_seconds, advance_rss = sandbox_command(root, "advance", "--days", str(advance_days))
     return {
-        "seconds": seconds,
+        "seconds": round(seconds, 1),
         "records": records,
-        "records_per_s": records / seconds,
-        "advance_seconds": advance_seconds,
+        "records_per_s": round(records / seconds),
+        "peak_rss_mib": round(rss),
+        "advance_days": advance_days,
+        "advance_seconds": round(advance_seconds, 1),
+        "advance_peak_rss_mib": round(advance_rss),
     }
 
 
@@ -59,8 +66,10 @@ def main(argv: list[str] | None = None) -> None:
     for scale in args.scales:
         r = run(scale, args.seed, args.advance_days)
         print(
-            f"generator scale={scale}: generate {r['seconds']:.1f} s, {r['records']:,} records, "
-            f"{r['records_per_s']:,.0f} records/s; advance {args.advance_days} d {r['advance_seconds']:.1f} s"
+            f"generator scale={scale}: generate {r['seconds']} s, {r['records']:,} records, "
+            f"{r['records_per_s']:,} records/s, peak {r['peak_rss_mib']:,} MiB; "
+            f"advance {args.advance_days} d {r['advance_seconds']} s, "
+            f"peak {r['advance_peak_rss_mib']:,} MiB"
         )
 
 

@@ -136,7 +136,7 @@ def daily_metrics(
     ag = np.concatenate(rows)
     day = np.repeat(days, [len(r) for r in rows])
     frame = pd.DataFrame({"ag": ag, "day": day})
-    paid = touches[touches["ad_group"] >= 0]
+    paid = touches.loc[touches["ad_group"] >= 0, ["ad_group", "touched_at", "person_id", "form"]]
     paid_counts = paid.groupby([paid["ad_group"], paid["touched_at"] // DAY * DAY]).agg(
         touched=("person_id", "size"), leads=("form", "sum")
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -12,6 +15,7 @@ from sandbox.generator.ids import uuid_codes
 SITE = "https://www.sandboxco.example"
 EVENT_TYPES = ["SENT", "DELIVERED", "BOUNCE", "OPEN", "CLICK", "UNSUBSCRIBED"]
 SEGMENT_SHARE = {"newsletter": 0.35, "webinar": 0.5}
+ID_CHUNK_ROWS = 1_000_000  # events made (and their ids drawn) this many at a time
 
 
 def make_email_events(
@@ -20,11 +24,13 @@ def make_email_events(
     contacts: pd.DataFrame,
     engagement: pd.Series,
     until: int,
-) -> tuple[pa.Table, pd.DataFrame]:
+    sink: Callable[[pa.Table], None],
+) -> pd.DataFrame:
     """Events for every send in `calendar` to the contacts existing at send time, and the click touches.
 
     `contacts`: person_id, recipient (as HubSpot stores it, unique), created_at; `engagement`: rate by
-    person_id. Nothing happens after `until` (now). The events come as an Arrow table with dictionary-encoded strings: millions of rows at M.
+    person_id. Nothing happens after `until` (now). The events go to `sink` in order, as Arrow tables
+    of ID_CHUNK_ROWS rows (23 M rows at L: never all at once).
     """
     created = contacts["created_at"].to_numpy()
     rate = engagement.reindex(contacts["person_id"]).to_numpy()
@@ -48,31 +54,32 @@ def make_email_events(
         for code, (happened, when) in enumerate(zip(steps, times, strict=True)):
             mask = happened & (when <= until)
             k = int(mask.sum())
-            parts.append((np.full(k, code, np.int8), eligible[mask], when[mask], np.full(k, index)))
-    code, row, at, send_index = (
-        np.concatenate([p[i] for p in parts]) if parts else np.array([], np.int64) for i in range(4)
-    )
+            parts.append(
+                (
+                    np.full(k, code, np.int8),
+                    eligible[mask].astype(np.int32),
+                    when[mask],
+                    np.full(k, index, np.int32),
+                )
+            )
+    code, row, at, send_index = (_concatenate(parts, i) for i in range(4))
+    del parts
     click = code == EVENT_TYPES.index("CLICK")
-    urls = [
-        f"{SITE}/{kind}?utm_source=hubspot&utm_medium=email&utm_campaign={name}"
-        for kind, name in zip(calendar["kind"], calendar["name"], strict=True)
-    ]
-    ids = uuid_codes(rng, len(row))
-    events = pa.table(
-        {
-            "id": pa.array(ids.view("S36").ravel()).cast(pa.string()),
-            "type": pa.DictionaryArray.from_arrays(pa.array(code), pa.array(EVENT_TYPES)),
-            "recipient": pa.DictionaryArray.from_arrays(
-                pa.array(row.astype(np.int32)),
-                pa.array(contacts["recipient"].to_numpy(dtype=object)),
-            ),
-            "created": pa.array(at.astype("datetime64[s]")),
-            "email_campaign_id": pa.array(calendar["email_campaign_id"].to_numpy()[send_index]),
-            "url": pa.DictionaryArray.from_arrays(
-                pa.array(send_index.astype(np.int32), mask=~click), pa.array(urls, pa.string())
-            ),
-        }
+    columns = EventColumns(
+        types=pa.array(EVENT_TYPES),
+        recipients=pa.array(contacts["recipient"].to_numpy(dtype=object), pa.string()),
+        urls=pa.array(
+            [
+                f"{SITE}/{kind}?utm_source=hubspot&utm_medium=email&utm_campaign={name}"
+                for kind, name in zip(calendar["kind"], calendar["name"], strict=True)
+            ],
+            pa.string(),
+        ),
+        campaign_ids=calendar["email_campaign_id"].to_numpy(),
     )
+    for start in range(0, len(row), ID_CHUNK_ROWS):
+        rows = slice(start, start + ID_CHUNK_ROWS)
+        sink(columns.table(rng, code[rows], row[rows], at[rows], send_index[rows], click[rows]))
     touches = pd.DataFrame(
         {
             "person_id": contacts["person_id"].to_numpy()[row[click]],
@@ -86,4 +93,43 @@ def make_email_events(
         }
     )
     touches["form"] = rng.random(len(touches)) < FORM_RATE["email"]
-    return events, touches
+    return touches
+
+
+def _concatenate(parts: list[tuple[np.ndarray, ...]], column: int) -> np.ndarray:
+    """One column of the per-send parts, concatenated."""
+    return np.concatenate([p[column] for p in parts]) if parts else np.array([], np.int64)
+
+
+@dataclass(frozen=True)
+class EventColumns:
+    """What event rows point into: event types, recipients, click URLs, campaign ids.
+
+    Types and URLs stay dictionary-encoded; a chunk's recipients are plain strings (its own, not
+    a dictionary of every contact's address: a million at L)."""
+
+    types: pa.Array
+    recipients: pa.Array
+    urls: pa.Array
+    campaign_ids: np.ndarray
+
+    def table(
+        self,
+        rng: np.random.Generator,
+        code: np.ndarray,
+        row: np.ndarray,
+        at: np.ndarray,
+        send_index: np.ndarray,
+        click: np.ndarray,
+    ) -> pa.Table:
+        """Event rows as Arrow, drawing their ids (per row the same draws as one `uuid_codes` for all)."""
+        return pa.table(
+            {
+                "id": pa.array(uuid_codes(rng, len(code)).view("S36").ravel()).cast(pa.string()),
+                "type": pa.DictionaryArray.from_arrays(pa.array(code), self.types),
+                "recipient": self.recipients.take(pa.array(row)),
+                "created": pa.array(at.astype("datetime64[s]")),
+                "email_campaign_id": pa.array(self.campaign_ids[send_index]),
+                "url": pa.DictionaryArray.from_arrays(pa.array(send_index, mask=~click), self.urls),
+            }
+        )

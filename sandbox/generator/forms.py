@@ -11,7 +11,7 @@ from sandbox.generator.clock import DAY
 from sandbox.generator.email import SITE
 from sandbox.generator.ids import uuids
 from sandbox.generator.messiness import chosen_address, gmail_variant, messy_case_and_padding
-from sandbox.generator.writer import insert
+from sandbox.generator.writer import CHECKPOINT_ROWS, insert
 
 CLICK_ID = {"google_ads": "gclid", "meta_ads": "fbclid", "linkedin_ads": "li_fat_id"}
 FIELDS = [
@@ -115,13 +115,16 @@ def insert_submissions(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> N
     con.execute(
         f"CREATE TEMP TABLE _submissions (conversion_id VARCHAR, form_guid VARCHAR, submitted_at TIMESTAMP, page_url VARCHAR, {cols})"
     )
-    insert(con, "_submissions", frame)
     pairs = ", ".join(f"{{'name': '{c}', 'value': \"{c}\"}}" for c in FIELDS)
     query = " || ".join(f"coalesce('&{c}=' || \"{c}\", '')" for c in FIELDS[5:])
-    con.execute(f"""
-        INSERT INTO hubspot_form_submissions
-        SELECT conversion_id, form_guid, submitted_at,
-               page_url || coalesce('?' || nullif(ltrim({query}, '&'), ''), ''),
-               to_json(list_filter([{pairs}], lambda x: x.value IS NOT NULL))::VARCHAR
-        FROM _submissions""")
+    for start in range(0, len(frame), CHECKPOINT_ROWS):  # in order, CHECKPOINT_ROWS at a time
+        insert(con, "_submissions", frame.iloc[start : start + CHECKPOINT_ROWS])
+        con.execute(f"""
+            INSERT INTO hubspot_form_submissions
+            SELECT conversion_id, form_guid, submitted_at,
+                   page_url || coalesce('?' || nullif(ltrim({query}, '&'), ''), ''),
+                   to_json(list_filter([{pairs}], lambda x: x.value IS NOT NULL))::VARCHAR
+            FROM _submissions""")
+        con.execute("DELETE FROM _submissions")
+        con.execute("CHECKPOINT")
     con.execute("DROP TABLE _submissions")

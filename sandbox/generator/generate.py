@@ -16,6 +16,7 @@ from sandbox.generator.growth import (
     PROPERTY_ID,
     SALESFORCE_OWNERS,
     Existing,
+    Sink,
     Tables,
     grow,
 )
@@ -23,7 +24,15 @@ from sandbox.generator.messiness import role_addresses
 from sandbox.generator.metadata import hubspot_properties, salesforce_fields
 from sandbox.generator.people import PEOPLE_PER_COMPANY, make_companies, make_people
 from sandbox.generator.salesforce import Counters, users
-from sandbox.generator.writer import SCHEMA_SQL, TRUTH_SQL, insert, replacing, update
+from sandbox.generator.writer import (
+    MEMORY_LIMIT,
+    SCHEMA_SQL,
+    TRUTH_SQL,
+    insert,
+    replacing,
+    staged,
+    update,
+)
 from sandbox.state import SCALES, SandboxPaths, WorldInfo, write_json
 
 FORMAT_VERSION = "1"
@@ -47,8 +56,11 @@ def bulk_update(rng: np.random.Generator, contacts: pd.DataFrame, window: Window
     contacts.loc[hit, "updated_at"] = month_end
 
 
-def build_world(seed: int, scale: str) -> tuple[Tables, dict[str, pd.DataFrame], dict]:
-    """Every world table, every truth table, and the credentials, as frames (nothing written)."""
+def build_world(
+    seed: int, scale: str, sink: Sink | None = None
+) -> tuple[Tables, dict[str, pd.DataFrame], dict]:
+    """Every world table, every truth table, and the credentials, as frames (nothing written but
+    what goes to `sink`, see `grow`)."""
     spec = SCALES[scale]
     rng = np.random.Generator(np.random.PCG64(seed))
     window = history(GENESIS_NOW, spec["days"])
@@ -62,7 +74,7 @@ def build_world(seed: int, scale: str) -> tuple[Tables, dict[str, pd.DataFrame],
         next_hubspot=dict(FIRST_HUBSPOT_IDS),
         role=role_addresses(rng, people, companies),
     )
-    world, truth = grow(rng, base, people, pd.Series(True, index=people.index), window, 1.0)
+    world, truth = grow(rng, base, people, pd.Series(True, index=people.index), window, 1.0, sink)
     bulk_update(rng, world["hubspot_contacts"], window)
     world.update(platform_tables(structure, world.pop("_ad_daily"), window.start))
     world["salesforce_user"] = users(HUBSPOT_OWNERS, SALESFORCE_OWNERS, window.start)
@@ -147,21 +159,27 @@ def generate(paths: SandboxPaths, seed: int, scale: str) -> WorldInfo:
     """Generate a fresh world for (seed, scale), replacing any world in `paths`."""
     if scale not in SCALES:
         raise ValueError(f"unknown sandbox scale {scale!r}; accepted: {', '.join(SCALES)}")
-    world, truth, credentials = build_world(seed, scale)
     window = history(GENESIS_NOW, SCALES[scale]["days"])
     info = WorldInfo(
         seed=seed, scale=scale, now=to_datetime(window.end), started_at=to_datetime(window.start)
     )
-    with replacing(paths.world_db, schema=SCHEMA_SQL) as con:
+    # e-mail events wait on disk until every frame is written and freed (see writer.Staged)
+    with (
+        replacing(paths.world_db, schema=SCHEMA_SQL, memory_limit=MEMORY_LIMIT) as con,
+        staged(paths.root) as events,
+    ):
+        world, truth, credentials = build_world(seed, scale, events.append)
         write_tables(con, world)
         record_unsubscribes(con)
+        with replacing(paths.truth_db, schema=TRUTH_SQL, memory_limit=MEMORY_LIMIT) as tcon:
+            while truth:
+                table = next(iter(truth))
+                insert(tcon, table, truth.pop(table))
+        events.write(con)
         insert(con, "hubspot_properties", hubspot_properties(con))
         insert(con, "salesforce_fields", salesforce_fields(con))
         write_meta(con, info)
-    with replacing(paths.truth_db, schema=TRUTH_SQL) as tcon:
-        while truth:
-            table = next(iter(truth))
-            insert(tcon, table, truth.pop(table))
+    with replacing(paths.truth_db, copy_from=paths.truth_db) as tcon:
         refresh_derived_truth(tcon, paths)
     write_json(paths.credentials_json, credentials)
     info.write(paths)

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,7 @@ HUBSPOT_OWNERS = np.array([str(v) for v in range(71_000_101, 71_000_109)], dtype
 SALESFORCE_OWNERS = salesforce_ids("User", np.arange(1, 9))
 PROPERTY_ID = "318402117"
 Tables = dict[str, pd.DataFrame | pa.Table]  # world table name → rows (big ones as Arrow)
+Sink = Callable[[str, pd.DataFrame | pa.Table], None]  # takes a finished world table (to write it)
 
 
 def _empty(*columns: str) -> pd.DataFrame:
@@ -61,8 +64,10 @@ def grow(
     new: pd.Series,
     window: Window,
     opportunity_share: float,
+    sink: Sink | None = None,
 ) -> tuple[Tables, dict[str, pd.DataFrame]]:
-    """World and truth rows added in `window`. `people` is everyone alive; `new` flags those created in it."""
+    """World and truth rows added in `window`. `people` is everyone alive; `new` flags those created in it.
+    `sink`, when given, takes the e-mail events (the biggest table, in chunks) as they are made instead."""
     companies, structure = base.companies, base.structure
     fresh = people[new.to_numpy()].reset_index(drop=True)
     role = base.role if base.role is not None else pd.Series([], dtype=object)
@@ -89,8 +94,14 @@ def grow(
         ],
         ignore_index=True,
     )
-    events, email_touches = make_email_events(
-        rng, calendar, sends, people.set_index("person_id")["engagement_rate"], window.end
+    events: list[pa.Table] = []
+    email_touches = make_email_events(
+        rng,
+        calendar,
+        sends,
+        people.set_index("person_id")["engagement_rate"],
+        window.end,
+        events.append if sink is None else partial(sink, "hubspot_email_events"),
     )
     touches = (
         pd.concat([touches, email_touches], ignore_index=True)
@@ -171,7 +182,7 @@ def grow(
                 "created_at": calendar["sent_at"] - 2 * DAY,
             }
         ),
-        "hubspot_email_events": events,
+        **({"hubspot_email_events": pa.concat_tables(events)} if events else {}),
         "hubspot_forms": forms,
         "hubspot_form_submissions": submissions,
         **{k: v for k, v in sf.items() if k != "account_of"},
