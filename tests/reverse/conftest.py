@@ -63,6 +63,22 @@ class SyncProject:
         con.close()
         return dict(row)
 
+    def last_two_way_run(self, sync: str) -> dict:
+        con = self.state()
+        con.row_factory = sqlite3.Row
+        row = con.execute(
+            "select * from two_way_runs where sync = ? order by started_at desc limit 1", [sync]
+        ).fetchone()
+        con.close()
+        return dict(row)
+
+    def two_way_round(self, sync: str) -> dict:
+        """Load both sides, transform, run the two-way sync: its run."""
+        self.project.roundtrip("load", "hubspot", "salesforce")
+        self.project.roundtrip("transform")
+        self.project.roundtrip("sync", sync)
+        return self.last_two_way_run(sync)
+
     def faults(self, vendor: str, *assignments: str) -> None:
         self.project.roundtrip("sandbox", "faults", vendor, *assignments)
 

@@ -35,13 +35,6 @@ BOTH = [
 SF_TABLE = {"Lead": "salesforce_lead", "Contact": "salesforce_contact"}
 
 
-def _round(sp: SyncProject) -> dict[str, Any]:
-    sp.project.roundtrip("load", "hubspot", "salesforce")
-    sp.project.roundtrip("transform")
-    sp.project.roundtrip("sync", SYNC)
-    return _last_run(sp)
-
-
 def _event_round(
     sp: SyncProject, changes: list[tuple[str, str, datetime]], monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, Any]:
@@ -69,7 +62,7 @@ def _event_round(
         stack.callback(events.close)
         results = events.apply(changes)
     assert all(r.error is None for r in results.values()), results
-    run = _last_run(sp)
+    run = sp.last_two_way_run(SYNC)
     assert run["path"] == "event", run
     return run
 
@@ -78,14 +71,6 @@ def _state(sp: SyncProject) -> sqlite3.Connection:
     con = sp.state()
     con.row_factory = sqlite3.Row
     return con
-
-
-def _last_run(sp: SyncProject) -> dict[str, Any]:
-    with _state(sp) as con:
-        row = con.execute(
-            "select * from two_way_runs where sync = ? order by started_at desc limit 1", [SYNC]
-        ).fetchone()
-    return dict(row)
 
 
 def _links(sp: SyncProject) -> dict[str, tuple[str, str]]:
@@ -148,11 +133,13 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
     rng = random.Random(14)
     assert _one_sided_opt_outs(sp) > 0, "the generator opts some people out on one side only"
     sp.project.roundtrip("sync", SYNC)  # the first sync: links, fills and the first reconciliation
-    first = _last_run(sp)
+    first = sp.last_two_way_run(SYNC)
     assert first["status"] == "succeeded" and first["links"] > 1000
     for map_id, (hub, crm) in _opt_outs(sp, _links(sp)).items():  # opted out on one: on both
         assert (hub == "true") == (crm is True), (map_id, hub, crm)
-    quiet = _round(sp)  # the writes read back by the next load are not changes (no echo)
+    quiet = sp.two_way_round(
+        SYNC
+    )  # the writes read back by the next load are not changes (no echo)
     assert (quiet["to_map"], quiet["to_crm"], quiet["requests"]) == (0, 0, 0), quiet
     with _state(sp) as con:  # every link is settled: the next run decides only what changed
         settled = con.execute("select count(*) from two_way_seen where sync = ?", [SYNC])
@@ -225,7 +212,7 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
             expected[(map_id, prop)] = (winner, winner, fields)
             crossings += 1
         before = _hubspot_writes(sp)
-        run = _event_round(sp, changes, monkeypatch) if round_no == 2 else _round(sp)
+        run = _event_round(sp, changes, monkeypatch) if round_no == 2 else sp.two_way_round(SYNC)
         assert run["status"] == "succeeded", run
         assert run["to_map"] + run["to_crm"] == crossings, run  # one field write per change
         for (map_id, prop), (hub, sf, fields) in expected.items():
@@ -254,7 +241,7 @@ def test_seeded_edits_on_both_sides_converge_as_the_policy_dictates(
         assert email in unsubscribed
         opted_in_hubspot = opt_hub
 
-    still = _round(sp)
+    still = sp.two_way_round(SYNC)
     assert (still["to_map"], still["to_crm"], still["requests"]) == (0, 0, 0), still
 
 
@@ -268,7 +255,7 @@ def test_delete_retires_the_link_and_conversion_re_points_it(sp: SyncProject) ->
     hub_before, _ = _values(sp, deleted, links[deleted], "phone", BOTH[2][1])
     edits.delete(paths, "salesforce", "Lead", links[deleted][1], now)
     contact_id = edits.convert_lead(paths, links[converted][1], now)
-    run = _round(sp)
+    run = sp.two_way_round(SYNC)
     assert (run["to_map"], run["to_crm"]) == (0, 0), run  # the new Contact holds the same values
     after = _links(sp)
     assert deleted not in after and after[converted] == ("Contact", contact_id)

@@ -6,9 +6,7 @@ nothing to decide reads nothing."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -20,22 +18,6 @@ pytestmark = pytest.mark.slow
 
 SYNC = "contacts_two_way"
 SF_TABLE = {"Lead": "salesforce_lead", "Contact": "salesforce_contact"}
-
-
-def _round(sp: SyncProject) -> dict[str, Any]:
-    sp.project.roundtrip("load", "hubspot", "salesforce")
-    sp.project.roundtrip("transform")
-    sp.project.roundtrip("sync", SYNC)
-    return _last_run(sp)
-
-
-def _last_run(sp: SyncProject) -> dict[str, Any]:
-    with sp.state() as con:
-        con.row_factory = sqlite3.Row
-        row = con.execute(
-            "select * from two_way_runs where sync = ? order by started_at desc limit 1", [SYNC]
-        ).fetchone()
-    return dict(row)
 
 
 def _owners(sp: SyncProject) -> dict[str, tuple[str, str, str, str | None]]:
@@ -64,11 +46,11 @@ def test_an_owner_change_in_salesforce_reaches_hubspot_and_an_unmatched_one_is_r
     sp: SyncProject,
 ) -> None:
     sp.project.roundtrip("sync", SYNC)
-    first = _last_run(sp)
+    first = sp.last_two_way_run(SYNC)
     assert (first["status"], first["rejects"]) == ("succeeded", 0), first
     owners = _owners(sp)
     assert all(email == f"owner-{hub}@sandbox.invalid" for _, _, email, hub in owners.values())
-    quiet = _round(sp)  # nothing to decide: the owner table is not read either
+    quiet = sp.two_way_round(SYNC)  # nothing to decide: the owner table is not read either
     assert (quiet["to_map"], quiet["to_crm"], quiet["requests"]) == (0, 0, 0), quiet
 
     with sp.world() as world:
@@ -85,7 +67,7 @@ def test_an_owner_change_in_salesforce_reaches_hubspot_and_an_unmatched_one_is_r
     admin = users["admin@sandbox.invalid"]
     edits.edit(paths, "salesforce", "Lead", owners[orphaned][1], "OwnerId", admin,
                now - timedelta(minutes=3))  # fmt: skip
-    run = _round(sp)
+    run = sp.two_way_round(SYNC)
     assert (run["status"], run["to_map"], run["to_crm"]) == ("partial", 1, 0), run
     # one batch update, and one read of each side's owners (the unmatched address re-reads them)
     assert run["requests"] == 3, run
@@ -108,5 +90,5 @@ def test_an_owner_change_in_salesforce_reaches_hubspot_and_an_unmatched_one_is_r
     ]
     # no load: the rejected record is looked at again, the moved one holds the agreed value
     sp.project.roundtrip("sync", SYNC)
-    again = _last_run(sp)
+    again = sp.last_two_way_run(SYNC)
     assert (again["to_map"], again["to_crm"], again["rejects"]) == (0, 0, 1), again
