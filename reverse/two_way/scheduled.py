@@ -414,13 +414,14 @@ def run_two_way(
     state.execute(
         "update two_way_runs set finished_at = ?, status = ?, links = ?, to_map = ?, to_crm = ?, "
         "conflicts = ?, rejects = ?, unlinked = ?, requests = ?, diff_seconds = ?, seconds = ?, "
-        "error = ?, map_records = ?, map_send_seconds = ?, created_map = ?, created_crm = ?, "
+        "error = ?, map_records = ?, map_requests = ?, map_send_seconds = ?, created_map = ?, "
+        "created_crm = ?, "
         "diff_cpu_seconds = ? "
         "where run_id = ?",
         [utcnow(), report.status, report.links, report.to_map, report.to_crm, report.conflicts,
          len(report.rejects), len(report.unlinked), report.requests,
          round(report.diff_seconds, 3), round(report.seconds, 3), error,
-         sent.records.get(MAP, 0), round(sent.seconds.get(MAP, 0.0), 3),
+         sent.records.get(MAP, 0), sent.requests.get(MAP, 0), round(sent.seconds.get(MAP, 0.0), 3),
          report.created.get(MAP, 0), report.created.get(CRM, 0),
          round(report.diff_cpu_seconds, 3), run_id],
     )  # fmt: skip

@@ -35,6 +35,7 @@ class Sent:
     rejects: list[tuple[str, str, str, Any, str]] = field(default_factory=list)
     error: str | None = None  # the failure that stopped the sending
     records: dict[str, int] = field(default_factory=dict)  # side → records sent
+    requests: dict[str, int] = field(default_factory=dict)  # side → HTTP attempts, retries included
     seconds: dict[str, float] = field(default_factory=dict)  # side → seconds spent sending
 
     def not_accepted(self, plan: LinkPlan) -> frozenset[str]:
@@ -51,9 +52,10 @@ def send_plans(
     sent = Sent()
     try:
         for side, system in ((MAP, MAP_SYSTEM), (CRM, CRM_SYSTEM)):
-            started = time.monotonic()
+            started, base = time.monotonic(), writers[system].requests()[0]
             sent.refused[side] = _send_side(spec, writers[system], side, plans, sent.rejects)
             sent.seconds[side] = time.monotonic() - started
+            sent.requests[side] = writers[system].requests()[0] - base
             sent.records[side] = sum(1 for p in plans if side in p.writes())
     except VendorError as exc:
         sent.error = str(exc)

@@ -254,10 +254,12 @@ def record_agreed(
                 )  # fmt: skip
 
 
-# added after the first release: HubSpot records sent and seconds spent sending them (the rate
-# against HubSpot's limit), counterparts created per side (`create: true`), the diff's CPU time
+# added after the first release: HubSpot records and requests sent and seconds spent sending them
+# (the rate against HubSpot's limit, which counts requests), counterparts created per side
+# (`create: true`), the diff's CPU time
 RUN_COLUMNS = {
     "map_records": "integer",
+    "map_requests": "integer",
     "map_send_seconds": "real",
     "created_map": "integer",
     "created_crm": "integer",

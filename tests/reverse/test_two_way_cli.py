@@ -58,8 +58,16 @@ def test_dry_run_then_run_then_status_and_the_mirrored_state(sp: SyncProject) ->
     assert "not synced: HubSpot contact" in dry.stdout  # ambiguous emails, with the reason
     with sp.world() as world:
         assert world.execute("select count(*) from hubspot_property_history").fetchone()[0] == 0
+        unsubscribed_before = _unsubscribed(world)
 
     sp.sync(SYNC)
+    with sp.world() as world:
+        unsubscribes = _unsubscribed(world) - unsubscribed_before
+    with sp.state() as con:  # HubSpot's limit counts requests: every one of the send is counted
+        records, requests = con.execute(
+            "select map_records, map_requests from two_way_runs order by started_at desc"
+        ).fetchone()
+    assert unsubscribes > 0 and requests >= -(-(records - unsubscribes) // 100) + unsubscribes
     status = sp.project.roundtrip("status")
     assert "hubspot → salesforce" in status.stdout and "salesforce → hubspot" in status.stdout
     assert "two-way sync" in status.stdout
@@ -74,6 +82,10 @@ def test_dry_run_then_run_then_status_and_the_mirrored_state(sp: SyncProject) ->
         ).fetchone()
         unlinked = con.execute("select count(*) from reverse.two_way_unlinked").fetchone()[0]
     assert links > 1000 and conflicts[0] == conflicts[1] > 0 and unlinked > 0
+
+
+def _unsubscribed(world: duckdb.DuckDBPyConnection) -> int:
+    return world.execute("select count(*) from hubspot_unsubscribed_all").fetchone()[0]
 
 
 def test_with_salesforce_disabled_the_two_way_syncs_are_skipped_unless_named(
