@@ -1,7 +1,9 @@
 """The whole round trip at one scale, each stage a `roundtrip` process as a user runs it:
 generate the world, full load, transform, first full sync (HubSpot at its Pro rate limit of
 190 requests per 10 s, as in bench/reverse_sync.py), health; then `sandbox advance --days 1`
-and the incremental round trip (load, transform, sync, health).
+and the incremental round trip (load, transform, sync, health). Both syncs run at that limit and
+both loads without it, so the incremental round trip is compared with the full one like for
+like.
 
 Per stage: wall seconds, records/s where a stage moves records (load: rows loaded; sync: records
 accepted by the vendors), the peak RSS of its process tree (sampled every 50 ms: the largest
@@ -84,6 +86,8 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
             return seconds
 
         seconds = stage("generate", "sandbox", "reset", "--seed", str(seed), "--scale", scale)
+        limit, window = RATE_LIMIT
+        limits = f"rate_limit={limit}/{window}"
         with control.running(SandboxPaths(root / "sandbox")):
             for prefix in ("full", "incremental"):
                 if prefix == "incremental":
@@ -91,20 +95,21 @@ def run(scale: str, seed: int = 42) -> dict[str, Any]:
                 seconds = stage(f"{prefix}_load", "load")
                 figures[f"{prefix}_load_records_per_s"] = round(loaded_records(warehouse) / seconds)
                 stage(f"{prefix}_transform", "transform")
-                if prefix == "full":
-                    limit, window = RATE_LIMIT
-                    limits = f"rate_limit={limit}/{window}"
-                    measure_tree([*ROUNDTRIP, "sandbox", "faults", "hubspot", limits], env)
+                # the syncs, and only they, against HubSpot Pro's limit: both loads run alike
+                measure_tree([*ROUNDTRIP, "sandbox", "faults", "hubspot", limits], env)
                 stage(f"{prefix}_sync", "sync")
+                measure_tree([*ROUNDTRIP, "sandbox", "faults", "hubspot", "rate_limit=off"], env)
                 synced = _last_run(warehouse)
                 sending = synced["seconds"] - synced["diff_seconds"]
                 figures[f"{prefix}_{SYNC}_accepted"] = synced["accepted"]
                 if prefix == "full" and sending > 0:
                     rate = synced["accepted"] / sending
-                    allowed = limit / window * BATCH
                     figures["full_sync_hubspot_records_per_s"] = round(rate)
                     figures["full_sync_share_of_rate_limit"] = (
-                        f"{rate / allowed:.0%} (target ≥ 95 %)"
+                        f"{rate / (limit / window * BATCH):.0%} (target ≥ 95 %)"
+                    )
+                    figures["full_sync_hubspot_requests_per_s"] = round(
+                        synced["requests"] / sending, 1
                     )
                 stage(f"{prefix}_health", "health")
     full = sum(stage_seconds[f"full_{s}"] for s in ("load", "transform", "sync", "health"))

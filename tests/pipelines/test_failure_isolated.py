@@ -43,7 +43,7 @@ def test_a_vendor_down_for_a_whole_load_alerts_at_once_while_the_others_publish(
 ) -> None:
     paths = WarehousePaths(project.warehouse)
     project.roundtrip("load", "ga4", "linkedin_ads")
-    project.roundtrip("sandbox", "faults", "linkedin_ads", "error_rate=1.0")
+    project.roundtrip("sandbox", "faults", "linkedin_ads", "error_rate=1.0", "error_retry_after=0")
 
     down = project.roundtrip("load", "ga4", "linkedin_ads", check=False)
 

@@ -5,7 +5,8 @@ The stand-ins' refusals say how long to wait, as the vendors do, and the clients
 the 5xx carry `Retry-After: 0` (a 503 may, RFC 9110 §10.2.3) and Meta's regain estimate is a
 second (`regain_seconds`, where Meta itself reports whole minutes), so the test spends its time
 on the storm's ~40 % extra requests rather than on minutes of backoff (the clients' own backoff
-and budgets are tested in tests/connectors/)."""
+and budgets are tested in tests/connectors/). LinkedIn's and GA4's refusals carry no hint, so
+each one of the burst costs an exponential backoff: three of them keep that under ~4 s."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ VENDORS = ("hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads", "g
 STORM = (
     "error_rate=0.3",
     "error_retry_after=0",
-    "burst_429=5",
+    "burst_429=3",
     "retry_after=1",
     "regain_seconds=1",
     "token_ttl=5",
@@ -58,7 +59,7 @@ def test_the_load_and_the_sync_ride_out_a_storm_on_every_vendor_exactly(
                 "select system, sum(retries) from monitor.load_resource_runs group by system"
             ).fetchall()
         )
-    assert all(retried[v] >= 5 for v in VENDORS), retried  # each rode out its burst and 5xx
+    assert all(retried[v] >= 3 for v in VENDORS), retried  # each rode out its burst and 5xx
 
     project.roundtrip("transform")
     project.roundtrip("sync")  # the stand-ins restart: a new burst on each, same storm

@@ -228,7 +228,7 @@ def test_salesforce_down_makes_events_wait_then_apply_once(project: Project) -> 
     p = project
     known = people_in_salesforce(p)
     serve = Serve(p, "--salesforce-poll-seconds", "0")
-    p.roundtrip("sandbox", "faults", "salesforce", "error_rate=1.0")
+    p.roundtrip("sandbox", "faults", "salesforce", "error_rate=1.0", "error_retry_after=0")
     p.roundtrip("sandbox", "simulate", "--events-per-second", "10", "--seconds", "1",
                 "--hubspot-share", "0", "--seed", "5")  # fmt: skip
 

@@ -172,7 +172,14 @@ def test_vendor_faults_are_retried_until_every_record_is_accepted(sp: SyncProjec
     mappings: [{from: score, to: Lead_Score__c}]
 """
     )
-    sp.faults("hubspot", "burst_429=4", "retry_after=1", "error_rate=0.25", "seed=3")
+    sp.faults(
+        "hubspot",
+        "burst_429=4",
+        "retry_after=1",
+        "error_rate=0.25",
+        "error_retry_after=0",
+        "seed=3",
+    )
     sp.faults("salesforce", "token_ttl=1", "latency_ms=150")
     sp.sync()
     storm, expiring = sp.last_run("storm"), sp.last_run("sf_expiring")

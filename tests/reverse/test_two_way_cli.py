@@ -102,7 +102,14 @@ def test_with_salesforce_disabled_the_two_way_syncs_are_skipped_unless_named(
 
 
 def test_rate_limits_5xx_and_token_expiry_lose_nothing(sp: SyncProject) -> None:
-    sp.faults("hubspot", "burst_429=4", "retry_after=1", "error_rate=0.25", "seed=3")
+    sp.faults(
+        "hubspot",
+        "burst_429=4",
+        "retry_after=1",
+        "error_rate=0.25",
+        "error_retry_after=0",
+        "seed=3",
+    )
     sp.faults("salesforce", "token_ttl=1", "latency_ms=150")
     sp.project.roundtrip("sync", SYNC)
     with sp.state() as con:
