@@ -47,9 +47,11 @@ sandbox: $(STAMP) ## Generate the sandbox world if missing and start the vendor 
 	@echo "==> roundtrip sandbox up"
 	@$(RT) sandbox up
 
+# Three workers on two cores: the end-to-end tests spend much of their time waiting on other
+# processes (stand-ins, dbt, vendors' backoff), so a third keeps both cores busy.
 test: $(STAMP) ## Run the whole test suite, slow end-to-end tests included
 	@echo "==> pytest"
-	@$(BIN)/pytest -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
+	@$(BIN)/pytest -n 3 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 test-quick: $(STAMP) ## Run the tests not marked slow
 	@$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
